@@ -1,0 +1,98 @@
+/**
+ * The plugin contract: what a module named by `className` exports.
+ *
+ * A plugin is a descriptor made with `definePlugin({ kind, name, create })`. The kernel checks the
+ * slot's attributes against `attributes`, then calls `create(init, components)`, where `init` is the
+ * validated attributes (defaults filled in) and `components` is what the kernel injects.
+ *
+ * @module
+ */
+import type { AttributeSchema } from "./attributes.ts";
+import type { Clock } from "./clock.ts";
+import type { Interceptor } from "./interceptor.ts";
+import type { Logger } from "./logger.ts";
+import type { LocalMemberInit } from "./member.ts";
+import type { Membership } from "./membership.ts";
+import type { Receiver, Sender, Transport } from "./transport.ts";
+
+/** The slot kinds of `cluster.json`, as in Tomcat's `server.xml`. */
+export type PluginKind =
+  | "membership"
+  | "receiver"
+  | "sender"
+  | "transport"
+  | "interceptor"
+  | "manager"
+  | "valve"
+  | "clusterListener";
+
+/** All kinds, in the order slots appear in `cluster.json`. */
+export const PLUGIN_KINDS: readonly PluginKind[] = [
+  "manager",
+  "membership",
+  "receiver",
+  "sender",
+  "transport",
+  "interceptor",
+  "valve",
+  "clusterListener",
+];
+
+/** What a plugin of each kind creates. */
+export interface PluginInstances {
+  membership: Membership;
+  receiver: Receiver;
+  sender: Sender;
+  transport: Transport;
+  interceptor: Interceptor;
+  manager: unknown;
+  valve: unknown;
+  clusterListener: unknown;
+}
+
+/** What the kernel hands to `create`. A plugin uses only the parts it needs. */
+export interface Components {
+  /** A child logger already bound to `{ component: "<kind>/<name>" }`. */
+  logger: Logger;
+  clock: Clock;
+  /** Absolute folder of the configuration file: resolve relative paths (certificates) against it. */
+  baseDir: string;
+  /** The local node's id and route, before its receiver has bound. */
+  localMember: LocalMemberInit;
+  /** For a sender: the instance configured in its `transport` slot, if any. */
+  transport?: Transport;
+}
+
+/** Marks descriptors across copies of this package. */
+export const PLUGIN: unique symbol = Symbol.for("conclave.plugin") as never;
+
+/** A plugin descriptor; make one with `definePlugin`. */
+export interface PluginDescriptor<K extends PluginKind = PluginKind> {
+  readonly [PLUGIN]: true;
+  readonly kind: K;
+  /** `<kind>/<name>` in kebab case, such as `membership/static`; used in logs. */
+  readonly name: string;
+  /** Names accepted in `className` besides the module specifier, such as `StaticMembershipService`. */
+  readonly shortNames: readonly string[];
+  /** Tomcat's fully qualified class names that map to this plugin. */
+  readonly aliases: readonly string[];
+  /** Accepted attributes; unknown ones warn (or fail with `strict`). */
+  readonly attributes: AttributeSchema;
+  create(
+    init: Record<string, unknown>,
+    components: Components,
+  ): PluginInstances[K] | Promise<PluginInstances[K]>;
+}
+
+/** What `definePlugin` takes: the descriptor without its marker, names optional. */
+export interface PluginDefinition<K extends PluginKind> {
+  kind: K;
+  name: string;
+  shortNames?: readonly string[];
+  aliases?: readonly string[];
+  attributes?: AttributeSchema;
+  create(
+    init: Record<string, unknown>,
+    components: Components,
+  ): PluginInstances[K] | Promise<PluginInstances[K]>;
+}

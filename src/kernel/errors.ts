@@ -1,0 +1,204 @@
+/**
+ * The error-code registry: every error Conclave raises on purpose carries one of these codes.
+ *
+ * The README's "Error codes" table is kept equal to this registry by `test/meta/error_table_test.ts`.
+ * Codes are stable: rename one only with a changelog entry, since users match on them.
+ *
+ * @module
+ */
+
+/** One registry entry: what the code means and what the user should do about it. */
+export interface ErrorInfo {
+  readonly meaning: string;
+  readonly fix: string;
+}
+
+/** Every code, grouped by area. `CONFIG_ERR_*` and `CLI_ERR_*` make a node exit with status 2. */
+export const ERROR_CODES = {
+  // --- command line ---
+  CLI_ERR_BAD_FLAG: {
+    meaning: "A command-line flag is unknown, lacks its value or has a malformed value",
+    fix: "Run with `--help` and correct the flag",
+  },
+  // --- configuration file ---
+  CONFIG_ERR_FILE_READ: {
+    meaning: "The configuration file cannot be read",
+    fix: "Check the `--config` path and the file's permissions",
+  },
+  CONFIG_ERR_JSON_SYNTAX: {
+    meaning: "The configuration file is not valid JSON (comments are allowed)",
+    fix: "Correct the syntax at the line and column named",
+  },
+  CONFIG_ERR_ENV_UNSET: {
+    meaning: "A `${NAME}` reference names an environment variable that is not set",
+    fix: "Set the variable, or give a default with `${NAME:-default}`",
+  },
+  CONFIG_ERR_ENV_SYNTAX: {
+    meaning: "A `${...}` reference is malformed",
+    fix: "Write `${NAME}` or `${NAME:-default}`, NAME made of letters, digits and `_`",
+  },
+  CONFIG_ERR_TYPE: {
+    meaning: "A value has the wrong type",
+    fix: "Use the type named in the message",
+  },
+  CONFIG_ERR_RANGE: {
+    meaning: "A value is outside its allowed range or set of choices",
+    fix: "Use a value within the range or set named in the message",
+  },
+  CONFIG_ERR_MISSING: {
+    meaning: "A required value is missing",
+    fix: "Add the value named in the message",
+  },
+  CONFIG_ERR_UNKNOWN_ATTRIBUTE: {
+    meaning: 'An attribute is not accepted by its slot (an error only with `"strict": true`)',
+    fix: "Remove or correct the attribute; the message lists the accepted ones",
+  },
+  CONFIG_ERR_SEND_OPTIONS: {
+    meaning: "`channelSendOptions` is neither a bit field nor a list of known option names",
+    fix: 'Use a number such as 8, or names such as `"use_ack,sync"`',
+  },
+  CONFIG_ERR_CLASSNAME_UNKNOWN: {
+    meaning: "A `className` is neither a built-in name, a Tomcat alias nor a module specifier",
+    fix: "Use one of the names suggested, or a path starting with `./`, `../`, `/` or `file:`",
+  },
+  CONFIG_ERR_CLASSNAME_UNSUPPORTED: {
+    meaning: "A Tomcat class name that Conclave does not implement",
+    fix: "Use one of the supported names suggested in the message",
+  },
+  CONFIG_ERR_PLUGIN_IMPORT: {
+    meaning: "A plugin module named by `className` cannot be imported",
+    fix:
+      "Check the path (relative to the configuration file) and the module's own errors (the `cause`)",
+  },
+  CONFIG_ERR_PLUGIN_INVALID: {
+    meaning: "A module named by `className` does not export a Conclave plugin",
+    fix: "Default-export `definePlugin({ kind, name, create })` from the module",
+  },
+  CONFIG_ERR_PLUGIN_KIND: {
+    meaning: "A plugin is of another kind than the slot it is configured in",
+    fix: "Move the plugin to a slot of its kind, or name a plugin of the slot's kind",
+  },
+  // --- channel ---
+  CHANNEL_ERR_OPTION_FLAG_CONFLICT: {
+    meaning: "Two interceptors claim overlapping `optionFlag` bits",
+    fix: "Give one of the two interceptors named another `optionFlag`",
+  },
+  CHANNEL_ERR_NOT_STARTED: {
+    meaning: "A channel operation was called while the channel is stopped",
+    fix: "Start the channel (or the node) first",
+  },
+  CHANNEL_ERR_NO_DESTINATION: {
+    meaning: "A send named no destination member",
+    fix: "Pass at least one member, or check `getMembers()` before sending",
+  },
+  CHANNEL_ERR_PAYLOAD: {
+    meaning: "A message cannot be encoded or a received payload cannot be decoded",
+    fix: "Send only values CBOR can carry as data; a decode failure is counted and logged",
+  },
+  CHANNEL_ERR_UNSUPPORTED_OPTION: {
+    meaning: "A send asked for an option Conclave does not implement (`udp`, `multicast`)",
+    fix: "Remove the option; members are reached over the receiver's connections",
+  },
+  CHANNEL_ERR_QUEUE_FULL: {
+    meaning: "The asynchronous send queue is full",
+    fix: "Raise `maxQueueSize` of MessageDispatchInterceptor, or send less",
+  },
+  CHANNEL_ERR_PLUGIN_FAILED: {
+    meaning: "A plugin failed to start or stop",
+    fix: "See the `cause` for the plugin's own error",
+  },
+  // --- send ---
+  SEND_ERR_FAILED: {
+    meaning: "A send did not reach one or more members",
+    fix: "See `faultyMembers` for each member and its cause",
+  },
+  SEND_ERR_UNREACHABLE: {
+    meaning: "A destination member cannot be reached",
+    fix: "The member may have left; membership will report it",
+  },
+  SEND_ERR_REMOTE_PROCESSING: {
+    meaning: "The receiver read the message but its processing failed (a fail-ack)",
+    fix: "See the receiving node's log for the error",
+  },
+  // --- node ---
+  NODE_ERR_START: {
+    meaning: "The node failed to start for a reason other than its configuration",
+    fix: "See the `cause`, for example a port already in use",
+  },
+} as const satisfies Record<string, ErrorInfo>;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The one error type Conclave throws on purpose: `code` is stable, `message` is for people. */
+export class ConclaveError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ConclaveError";
+    this.code = code;
+  }
+}
+
+/** Where in a configuration file a bad value sits, and what was expected there. */
+export interface ConfigErrorInit {
+  /** The configuration file, as given (or `"<code>"` for a config passed in code). */
+  file: string;
+  /** JSON path of the value, such as `cluster.channel.receiver.port`; `""` for the whole file. */
+  path: string;
+  /** What was found, already rendered for people (`"abc" (string)`). */
+  found: string;
+  /** What was expected (`an integer from 0 to 65535`). */
+  expected: string;
+  /** 1-based line and column of the value, when known. */
+  line?: number;
+  column?: number;
+  cause?: unknown;
+}
+
+/** A configuration error: names the file, the JSON path, what was found and what was expected. */
+export class ConfigError extends ConclaveError {
+  readonly file: string;
+  readonly path: string;
+  readonly found: string;
+  readonly expected: string;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  constructor(code: ErrorCode, init: ConfigErrorInit) {
+    const where = init.line === undefined ? init.file : `${init.file}:${init.line}:${init.column}`;
+    const at = init.path === "" ? "" : ` at ${init.path}`;
+    super(
+      code,
+      `Invalid configuration in ${where}${at}: found ${init.found}, expected ${init.expected}`,
+      { cause: init.cause },
+    );
+    this.name = "ConfigError";
+    this.file = init.file;
+    this.path = init.path;
+    this.found = init.found;
+    this.expected = init.expected;
+    this.line = init.line;
+    this.column = init.column;
+  }
+}
+
+/** Renders a found value for an error message: its JSON form, shortened, and its type. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  const type = Array.isArray(value) ? "array" : typeof value;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  if (text.length > 60) text = `${text.slice(0, 57)}...`;
+  return `${text} (${type})`;
+}
+
+/** The process exit status for an error: 2 for a bad command line or configuration, else 1. */
+export function exitCodeFor(error: unknown): 1 | 2 {
+  if (error instanceof ConclaveError && /^(CONFIG|CLI)_ERR_/.test(error.code)) return 2;
+  return 1;
+}

@@ -1,0 +1,19 @@
+/**
+ * The built-in plugins. Literal imports, so bundlers and `deno compile` see every module.
+ *
+ * Add a plugin here when you add a folder under `plugins/`; `test/meta/registry_test.ts` fails
+ * when one is missing.
+ *
+ * @module
+ */
+import type { PluginDescriptor } from "../interfaces/plugin.ts";
+
+type Loader = () => Promise<{ default: PluginDescriptor }>;
+
+/** Plugin folder (under `plugins/`) to its loader. */
+export const BUILTIN_PLUGINS: Readonly<Record<string, Loader>> = {
+  "interceptor/message-dispatch": () => import("../../plugins/interceptor/message-dispatch/mod.ts"),
+  "membership/memory": () => import("../../plugins/membership/memory/mod.ts"),
+  "receiver/memory": () => import("../../plugins/receiver/memory/mod.ts"),
+  "sender/memory": () => import("../../plugins/sender/memory/mod.ts"),
+};
