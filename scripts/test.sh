@@ -4,7 +4,7 @@
 # with one "N passed, N failed, N skipped" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export NO_COLOR=1 FORCE_COLOR=0
+export NO_COLOR=1
 
 bash scripts/setup.sh || exit 1
 BIN=node_modules/.bin

@@ -64,9 +64,9 @@ export async function resolvePlugin<K extends PluginKind>(
       found: known
         ? `${JSON.stringify(className)}, a Tomcat class that Conclave does not implement`
         : `${JSON.stringify(className)}, which is no built-in name or Tomcat alias`,
-      expected: `${
-        suggest(simpleName(className), supported)
-      }, or a module path such as "./my-plugin.ts"`,
+      expected: supported.length > 0
+        ? `${suggest(simpleName(className), supported)}, or a module path such as "./my-plugin.ts"`
+        : `a module path such as "./my-plugin.ts" (Conclave has no built-in ${kind} plugin yet)`,
     });
   }
   return checkKind(await importPlugin(className, site), className, kind, site);
@@ -145,7 +145,6 @@ function fail(
 
 /** `one of "A", "B"` ordered by closeness to `name`, at most five. */
 export function suggest(name: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return "a module path (no built-in plugin of this kind yet)";
   const ranked = [...new Set(candidates)]
     .map((c) => ({ c, d: distance(name.toLowerCase(), c.toLowerCase()) }))
     .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))

@@ -1,0 +1,227 @@
+/**
+ * A cluster node: the configuration turned into a running channel (Tomcat's SimpleTcpCluster).
+ *
+ * @module
+ */
+import type { Clock } from "../interfaces/clock.ts";
+import type { Interceptor } from "../interfaces/interceptor.ts";
+import type { Logger } from "../interfaces/logger.ts";
+import type { LocalMemberInit, Member } from "../interfaces/member.ts";
+import type { Components, PluginInstances, PluginKind } from "../interfaces/plugin.ts";
+import { UniqueId } from "../interfaces/unique_id.ts";
+import { runtimeLabel } from "../runtime/detect.ts";
+import { GroupChannel } from "./channel.ts";
+import { systemClock } from "./clock.ts";
+import { loadConfig } from "./config/load.ts";
+import { validateAttributes } from "./config/attributes.ts";
+import type { LoadedConfig, Slot } from "./config/types.ts";
+import { ChannelCoordinator } from "./coordinator.ts";
+import { ConfigError } from "./errors.ts";
+import { isInterceptor } from "./interceptor_base.ts";
+import { componentLogger, createLogger } from "./log.ts";
+import { resolvePlugin } from "./resolve.ts";
+
+/** What `createNode` and `startNode` take besides the configuration. */
+export interface NodeOptions {
+  /** The root logger. @default pino on stdout at the config's `logLevel` */
+  logger?: Logger;
+  /** @default the system clock */
+  clock?: Clock;
+}
+
+/** A node of the cluster. */
+export interface ClusterNode {
+  readonly config: LoadedConfig;
+  readonly jvmRoute: string;
+  readonly uniqueId: UniqueId;
+  readonly channel: GroupChannel;
+  readonly logger: Logger;
+  /** The other live members. */
+  members(): readonly Member[];
+  /** Starts the channel with `channelStartOptions`; idempotent. */
+  start(): Promise<void>;
+  /** Leaves the cluster gracefully; idempotent. */
+  stop(): Promise<void>;
+}
+
+const REQUIRED_METHODS: Partial<Record<PluginKind, readonly string[]>> = {
+  membership: [
+    "start",
+    "stop",
+    "setListener",
+    "setLocalMemberProperties",
+    "getLocalMember",
+    "getMembers",
+  ],
+  receiver: ["start", "stop", "setHandler"],
+  sender: ["start", "stop", "sendMessage", "heartbeat", "memberDisappeared"],
+  transport: ["start", "stop", "sendMessage", "heartbeat", "memberDisappeared"],
+};
+
+/**
+ * Builds a node from its configuration: resolves every plugin slot, checks each slot's
+ * attributes against its plugin's schema, and assembles the channel. Nothing is started.
+ *
+ * @throws {ConfigError} for any bad slot (exit status 2 from the command line)
+ */
+export async function createNode(
+  input: LoadedConfig | Record<string, unknown>,
+  options: NodeOptions = {},
+): Promise<ClusterNode> {
+  const config = isLoaded(input) ? input : loadConfig(input);
+  const uniqueId = UniqueId.random();
+  const jvmRoute = config.jvmRoute ?? `node-${uniqueId.hex.slice(0, 8)}`;
+  const root = options.logger ?? createLogger({ level: config.logLevel, bindings: { jvmRoute } });
+  const clock = options.clock ?? systemClock;
+  const local: LocalMemberInit = { id: uniqueId, jvmRoute };
+  const log = componentLogger(root, "kernel/node");
+  for (const warning of config.warnings) {
+    log.warn({
+      code: warning.code,
+      path: warning.path,
+      unknown: warning.unknown,
+      accepted: warning.accepted,
+    }, "Unknown configuration attributes");
+  }
+  if (!config.jvmRoute) {
+    log.warn(
+      { jvmRoute },
+      "No jvmRoute configured: a random one breaks balancer stickiness across restarts",
+    );
+  }
+
+  const make = async <K extends PluginKind>(
+    slot: Slot,
+    kind: K,
+    extra: Partial<Components> = {},
+  ) => {
+    const plugin = await resolvePlugin(slot.className, kind, {
+      file: config.file,
+      baseDir: config.baseDir,
+      path: slot.path,
+      ...config.context.positions.get(slot.path),
+    });
+    const init = validateAttributes(slot.raw, plugin.attributes, {
+      ...config.context,
+      path: slot.path,
+      warn: (w) =>
+        log.warn(
+          { code: w.code, path: w.path, unknown: w.unknown, accepted: w.accepted },
+          "Unknown plugin attributes",
+        ),
+    });
+    const components: Components = {
+      logger: componentLogger(root, plugin.name),
+      clock,
+      baseDir: config.baseDir,
+      localMember: local,
+      ...extra,
+    };
+    const instance = await plugin.create(init, components);
+    checkInstance(instance, kind, slot, config, plugin.name);
+    return instance as PluginInstances[K];
+  };
+
+  const { channel: channelConfig } = config.cluster;
+  // In file order, so that the first error reported is the first one in the file.
+  const membership = await make(channelConfig.membership, "membership");
+  const receiver = await make(channelConfig.receiver, "receiver");
+  const transportSlot = channelConfig.sender.transport;
+  const transport = transportSlot ? await make(transportSlot, "transport") : undefined;
+  const sender = await make(channelConfig.sender, "sender", transport ? { transport } : {});
+  const interceptors: Interceptor[] = [];
+  for (const slot of channelConfig.interceptors) interceptors.push(await make(slot, "interceptor"));
+  // Sessions come with hosted apps: Tomcat creates a cluster manager only for distributable apps.
+  if (config.apps.some((app) => app.distributable)) {
+    await make(config.cluster.manager, "manager");
+    for (const slot of config.cluster.valves) await make(slot, "valve");
+    for (const slot of config.cluster.clusterListeners) await make(slot, "clusterListener");
+  }
+
+  const coordinator = new ChannelCoordinator(
+    { receiver, sender, membership },
+    componentLogger(root, "kernel/coordinator"),
+  );
+  const channel = new GroupChannel({
+    interceptors,
+    interceptorNames: channelConfig.interceptors.map((s) => s.className),
+    coordinator,
+    logger: componentLogger(root, "kernel/channel"),
+    clock,
+    heartbeat: channelConfig.heartbeat,
+    heartbeatSleeptime: channelConfig.heartbeatSleeptime,
+    optionCheck: channelConfig.optionCheck,
+  });
+
+  return {
+    config,
+    jvmRoute,
+    uniqueId,
+    channel,
+    logger: root,
+    members: () => channel.getMembers(),
+    start: () => channel.start(config.cluster.channelStartOptions),
+    stop: () => channel.stop(),
+  };
+}
+
+/**
+ * Creates and starts a node, then logs `"Node started"`.
+ *
+ * @example Three nodes in one process, on the in-memory network
+ * ```ts
+ * const node = await startNode({
+ *   jvmRoute: "node1",
+ *   cluster: { className: "SimpleTcpCluster", channel: { className: "GroupChannel",
+ *     membership: { className: "MemoryMembership" }, receiver: { className: "MemoryReceiver" },
+ *     sender: { className: "MemorySender" } } },
+ * });
+ * ```
+ */
+export async function startNode(
+  input: LoadedConfig | Record<string, unknown>,
+  options: NodeOptions = {},
+): Promise<ClusterNode> {
+  const node = await createNode(input, options);
+  await node.start();
+  const local = node.channel.getLocalMember();
+  componentLogger(node.logger, "kernel/node").info({
+    jvmRoute: node.jvmRoute,
+    uniqueId: node.uniqueId.hex,
+    http: null, // hosting apps over HTTP is not built yet
+    receiver: `${local.host}:${local.port}`,
+    runtime: runtimeLabel(),
+  }, "Node started");
+  return node;
+}
+
+function isLoaded(input: LoadedConfig | Record<string, unknown>): input is LoadedConfig {
+  return typeof input.context === "object" && input.context !== null &&
+    Array.isArray(input.warnings);
+}
+
+function checkInstance(
+  instance: unknown,
+  kind: PluginKind,
+  slot: Slot,
+  config: LoadedConfig,
+  name: string,
+): void {
+  const methods = REQUIRED_METHODS[kind] ?? [];
+  const missing = methods.filter((m) =>
+    typeof (instance as Record<string, unknown>)?.[m] !== "function"
+  );
+  const bad = kind === "interceptor" ? !isInterceptor(instance) : missing.length > 0;
+  if (bad) {
+    throw new ConfigError("CONFIG_ERR_PLUGIN_INVALID", {
+      file: config.file,
+      path: `${slot.path}.className`,
+      found: `${JSON.stringify(slot.className)} (${name}), whose create() returned ${
+        kind === "interceptor"
+          ? "no InterceptorBase instance"
+          : `an object without ${missing.join(", ")}`
+      }`,
+      expected: `a ${kind} instance`,
+    });
+  }
+}

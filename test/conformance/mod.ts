@@ -1,0 +1,20 @@
+/**
+ * Conformance suites, one per plugin kind: run the one for your plugin's kind from a test file.
+ *
+ * @example
+ * ```ts
+ * import { interceptorConformance } from "conclave/testing";
+ * interceptorConformance("MyInterceptor", { create: async () => new MyInterceptor() });
+ * ```
+ *
+ * @module
+ */
+export { interceptorConformance, type InterceptorHarness } from "./interceptor.ts";
+export {
+  membershipConformance,
+  type MembershipHarness,
+  type MembershipNode,
+  Recorder,
+} from "./membership.ts";
+export { receiverConformance, senderConformance, type TransportHarness } from "./transport.ts";
+export { deferred, waitFor } from "./wait.ts";
