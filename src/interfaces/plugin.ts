@@ -12,6 +12,7 @@ import type { Clock } from "./clock.ts";
 import type { Interceptor } from "./interceptor.ts";
 import type { Logger } from "./logger.ts";
 import type { LocalMemberInit } from "./member.ts";
+import type { Manager, ManagerChannel } from "./manager.ts";
 import type { Membership } from "./membership.ts";
 import type { Receiver, Sender, Transport } from "./transport.ts";
 
@@ -45,7 +46,7 @@ export interface PluginInstances {
   sender: Sender;
   transport: Transport;
   interceptor: Interceptor;
-  manager: unknown;
+  manager: Manager;
   valve: unknown;
   clusterListener: unknown;
 }
@@ -61,6 +62,11 @@ export interface Components {
   localMember: LocalMemberInit;
   /** For a sender: the instance configured in its `transport` slot, if any. */
   transport?: Transport;
+  /** For a manager: the channel it replicates over, and its app's context name. */
+  channel?: ManagerChannel;
+  contextName?: string;
+  /** For a manager: the cluster's `channelSendOptions`. */
+  sendOptions?: number;
 }
 
 /** Marks descriptors across copies of this package. */

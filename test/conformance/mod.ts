@@ -17,4 +17,5 @@ export {
   Recorder,
 } from "./membership.ts";
 export { receiverConformance, senderConformance, type TransportHarness } from "./transport.ts";
+export { managerConformance, type ManagerHarness } from "./manager.ts";
 export { deferred, waitFor } from "./wait.ts";
