@@ -13,9 +13,9 @@ describe("substituteEnv()", () => {
   it("substituteEnv() replaces ${NAME} and ${NAME:-default} in string values", () => {
     const { value } = substitute(
       '{"a": "${HOST}:${PORT:-4000}", "b": ["x${HOST}y"], "c": "${UNSET:-fallback}"}',
-      { HOST: "10.0.0.1", PORT: "4001" },
+      { HOST: "192.0.2.1", PORT: "4001" },
     );
-    assert.deepEqual(value, { a: "10.0.0.1:4001", b: ["x10.0.0.1y"], c: "fallback" });
+    assert.deepEqual(value, { a: "192.0.2.1:4001", b: ["x192.0.2.1y"], c: "fallback" });
   });
 
   it("substituteEnv() uses the default when the variable is unset or empty, and allows an empty default", () => {
