@@ -186,6 +186,8 @@ export class ConfigError extends ConclaveError {
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
+  // JSON would show NaN and Infinity as null: keep their names.
+  if (typeof value === "number" && !Number.isFinite(value)) return `${value} (number)`;
   const type = Array.isArray(value) ? "array" : typeof value;
   let text: string;
   try {

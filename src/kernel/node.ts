@@ -14,7 +14,7 @@ import { GroupChannel } from "./channel.ts";
 import { systemClock } from "./clock.ts";
 import { loadConfig } from "./config/load.ts";
 import { validateAttributes } from "./config/attributes.ts";
-import type { LoadedConfig, Slot } from "./config/types.ts";
+import type { ConfigWarning, LoadedConfig, Slot } from "./config/types.ts";
 import { ChannelCoordinator } from "./coordinator.ts";
 import { ConfigError } from "./errors.ts";
 import { isInterceptor } from "./interceptor_base.ts";
@@ -75,14 +75,12 @@ export async function createNode(
   const clock = options.clock ?? systemClock;
   const local: LocalMemberInit = { id: uniqueId, jvmRoute };
   const log = componentLogger(root, "kernel/node");
-  for (const warning of config.warnings) {
-    log.warn({
-      code: warning.code,
-      path: warning.path,
-      unknown: warning.unknown,
-      accepted: warning.accepted,
-    }, "Unknown configuration attributes");
-  }
+  const warnUnknown = (w: ConfigWarning) =>
+    log.warn(
+      { code: w.code, path: w.path, unknown: w.unknown, accepted: w.accepted },
+      "Unknown configuration attributes",
+    );
+  config.warnings.forEach(warnUnknown);
   if (!config.jvmRoute) {
     log.warn(
       { jvmRoute },
@@ -104,11 +102,7 @@ export async function createNode(
     const init = validateAttributes(slot.raw, plugin.attributes, {
       ...config.context,
       path: slot.path,
-      warn: (w) =>
-        log.warn(
-          { code: w.code, path: w.path, unknown: w.unknown, accepted: w.accepted },
-          "Unknown plugin attributes",
-        ),
+      warn: warnUnknown,
     });
     const components: Components = {
       logger: componentLogger(root, plugin.name),

@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { describeValue } from "../errors.ts";
 import type { AttributeSchema, AttributeSpec } from "../../interfaces/attributes.ts";
-import { configError, describeFound, isPlainObject, setOwn } from "./config_error.ts";
+import { configError, isPlainObject, setOwn } from "./config_error.ts";
 import { childPath } from "./json.ts";
 import type { AttributeContext } from "./types.ts";
 
@@ -27,7 +28,7 @@ export function validateAttributes(
   ctx: AttributeContext,
 ): Record<string, unknown> {
   if (!isPlainObject(raw)) {
-    throw configError("CONFIG_ERR_TYPE", ctx, ctx.path, describeFound(raw), "an object");
+    throw configError("CONFIG_ERR_TYPE", ctx, ctx.path, describeValue(raw), "an object");
   }
   checkUnknown(raw, schema, ctx);
   const result: Record<string, unknown> = {};
@@ -73,7 +74,7 @@ function describeRange(spec: { min?: number; max?: number }): string {
 
 function checkValue(value: unknown, spec: AttributeSpec, path: string, ctx: AttributeContext) {
   const fail = (code: "CONFIG_ERR_TYPE" | "CONFIG_ERR_RANGE") =>
-    configError(code, ctx, path, describeFound(value), describeSpec(spec));
+    configError(code, ctx, path, describeValue(value), describeSpec(spec));
   const coercible = typeof value === "string" && ctx.substituted.has(path);
   switch (spec.type) {
     case "string":

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ConfigError, describeValue, type ErrorCode } from "../errors.ts";
+import { ConfigError, type ErrorCode } from "../errors.ts";
 import type { PositionMap } from "./types.ts";
 
 /** What an error needs to know about the file. */
@@ -35,12 +35,6 @@ export function configError(
     line: position?.line,
     column: position?.column,
   });
-}
-
-/** `describeValue`, except that numbers JSON cannot show (NaN, Infinity) keep their name. */
-export function describeFound(value: unknown): string {
-  if (typeof value === "number" && !Number.isFinite(value)) return `${value} (number)`;
-  return describeValue(value);
 }
 
 /** A plain data object: not null, not an array, not a class instance. */

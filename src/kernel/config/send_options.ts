@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { ConfigError } from "../errors.ts";
-import { describeFound } from "./config_error.ts";
+import { ConfigError, describeValue } from "../errors.ts";
 
 /** Every name Tomcat accepts, with its bit. Names are case-sensitive, as in Tomcat. */
 export const SEND_OPTION_NAMES: Readonly<Record<string, number>> = {
@@ -63,15 +62,15 @@ export function parseSendOptions(
     new ConfigError(code, { ...source, found, expected: EXPECTED });
   if (typeof value === "number") {
     if (!Number.isInteger(value) || value < 1 || value > MAX) {
-      throw fail(describeFound(value), "CONFIG_ERR_SEND_OPTIONS");
+      throw fail(describeValue(value), "CONFIG_ERR_SEND_OPTIONS");
     }
     return value;
   }
-  if (typeof value !== "string") throw fail(describeFound(value), "CONFIG_ERR_TYPE");
+  if (typeof value !== "string") throw fail(describeValue(value), "CONFIG_ERR_TYPE");
   const text = value.trim();
   if (/^[+-]?[0-9]+$/.test(text)) {
     const bits = Number(text);
-    if (bits < 1 || bits > MAX) throw fail(describeFound(value), "CONFIG_ERR_SEND_OPTIONS");
+    if (bits < 1 || bits > MAX) throw fail(describeValue(value), "CONFIG_ERR_SEND_OPTIONS");
     return bits;
   }
   let bits = 0;
