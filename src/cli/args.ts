@@ -18,7 +18,9 @@ Options:
   --http-port N        this node's HTTP port, overriding the file
   --receiver-port N    this node's receiver port, overriding the file
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent
-  -h, --help           print this help`;
+  -h, --help           print this help
+
+Other commands: conclave certs --help`;
 
 /** A parsed `start` command line. */
 export interface StartArgs {
@@ -33,27 +35,14 @@ export interface StartArgs {
  * @throws {ConclaveError} CLI_ERR_BAD_FLAG for an unknown flag, a missing value or a bad number
  */
 export function parseStartArgs(argv: readonly string[]): StartArgs {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        config: { type: "string" },
-        "jvm-route": { type: "string" },
-        "http-port": { type: "string" },
-        "receiver-port": { type: "string" },
-        "log-level": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (cause) {
-    const detail = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
-    throw new ConclaveError("CLI_ERR_BAD_FLAG", `Cannot parse the command line: ${detail}`, {
-      cause,
-    });
-  }
+  const values = parseFlags(argv, {
+    config: { type: "string" },
+    "jvm-route": { type: "string" },
+    "http-port": { type: "string" },
+    "receiver-port": { type: "string" },
+    "log-level": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return { help: true, overrides: {} };
   if (typeof values.config !== "string" || values.config === "") {
     throw new ConclaveError("CLI_ERR_BAD_FLAG", "Cannot start: --config FILE is required");
@@ -66,6 +55,28 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
   const receiverPort = port(values["receiver-port"], "--receiver-port");
   if (receiverPort !== undefined) overrides.receiverPort = receiverPort;
   return { help: false, config: values.config, overrides };
+}
+
+/** Flag definitions as `node:util` `parseArgs` takes them. */
+export type FlagOptions = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+/**
+ * Parses flags strictly (no positionals).
+ *
+ * @throws {ConclaveError} CLI_ERR_BAD_FLAG for an unknown flag or a missing value
+ */
+export function parseFlags(
+  argv: readonly string[],
+  options: FlagOptions,
+): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args: [...argv], strict: true, allowPositionals: false, options }).values;
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    throw new ConclaveError("CLI_ERR_BAD_FLAG", `Cannot parse the command line: ${detail}`, {
+      cause,
+    });
+  }
 }
 
 function port(value: string | boolean | undefined, flag: string): number | undefined {

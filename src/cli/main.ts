@@ -1,5 +1,6 @@
 /**
- * The `conclave` command: `start` (the default) runs one node until SIGINT or SIGTERM.
+ * The `conclave` command: `start` (the default) runs one node until SIGINT or SIGTERM; `certs`
+ * creates a cluster CA and node certificates.
  *
  * @module
  */
@@ -9,11 +10,11 @@ import { ConclaveError, exitCodeFor } from "../kernel/errors.ts";
 import { startNode } from "../kernel/node.ts";
 import { parseStartArgs, START_USAGE } from "./args.ts";
 
-const COMMANDS = ["start"];
+const COMMANDS = ["start", "certs"];
 
 /**
- * Runs the command line; resolves to the exit status: 0 after a clean stop, 2 for a bad command
- * line or configuration, 1 for any other failure to start.
+ * Runs the command line; resolves to the exit status: 0 after a clean stop (or `certs` done), 2 for
+ * a bad command line or configuration, 1 for any other failure.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const args = argv[0] !== undefined && !argv[0].startsWith("-") ? argv.slice(1) : argv;
@@ -26,6 +27,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       ),
     );
     return 2;
+  }
+  if (command === "certs") {
+    try {
+      // Loaded only here: @peculiar/x509 needs the global Reflect polyfill, which `start` should not carry.
+      const { certsCommand } = await import("./certs.ts");
+      return await certsCommand(args);
+    } catch (error) {
+      report(error);
+      return exitCodeFor(error);
+    }
   }
   // Listen before starting: a signal that comes as "Node started" is logged must not be lost.
   const stopSignal = new Promise<string>((resolve) => {

@@ -7,6 +7,8 @@
  *
  * @module
  */
+import type { ErrorCode } from "../kernel/errors.ts";
+import type { SocketProvider } from "../runtime/sockets.ts";
 import type { AttributeSchema } from "./attributes.ts";
 import type { Clock } from "./clock.ts";
 import type { Interceptor } from "./interceptor.ts";
@@ -60,6 +62,13 @@ export interface Components {
   baseDir: string;
   /** The local node's id and route, before its receiver has bound. */
   localMember: LocalMemberInit;
+  /**
+   * A configuration error about a value inside this slot, such as `("tls.cert", found, expected)`,
+   * carrying the file, JSON path, line and column. Absent when a plugin is built outside a config.
+   */
+  invalid?: (subPath: string, found: string, expected: string, code?: ErrorCode) => Error;
+  /** The runtime's sockets (`node:net` today); absent means the default provider. */
+  sockets?: SocketProvider;
   /** For a sender: the instance configured in its `transport` slot, if any. */
   transport?: Transport;
   /** For a manager: the channel it replicates over, and its app's context name. */

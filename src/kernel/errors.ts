@@ -13,12 +13,28 @@ export interface ErrorInfo {
   readonly fix: string;
 }
 
-/** Every code, grouped by area. `CONFIG_ERR_*` and `CLI_ERR_*` make a node exit with status 2. */
+/**
+ * Every code, grouped by area. `CONFIG_ERR_*`, `CLI_ERR_*` and `CERTS_ERR_BAD_NODE_NAME` (a bad
+ * command line) make the command exit with status 2.
+ */
 export const ERROR_CODES = {
   // --- command line ---
   CLI_ERR_BAD_FLAG: {
     meaning: "A command-line flag is unknown, lacks its value or has a malformed value",
     fix: "Run with `--help` and correct the flag",
+  },
+  // --- conclave certs ---
+  CERTS_ERR_BAD_NODE_NAME: {
+    meaning: "A node name given to `conclave certs --nodes` is malformed, repeated or `ca`",
+    fix: "Use distinct names of letters, digits, `.`, `-` and `_`, starting with a letter or digit",
+  },
+  CERTS_ERR_EXISTS: {
+    meaning: "`conclave certs` would overwrite certificate or key files that exist",
+    fix: "Choose another `--out` folder, or add `--force` to replace the files",
+  },
+  CERTS_ERR_WRITE: {
+    meaning: "`conclave certs` cannot write a certificate or key file",
+    fix: "Check that the `--out` folder can be created and written",
   },
   // --- configuration file ---
   CONFIG_ERR_FILE_READ: {
@@ -120,6 +136,45 @@ export const ERROR_CODES = {
     meaning: "The receiver read the message but its processing failed (a fail-ack)",
     fix: "See the receiving node's log for the error",
   },
+  SEND_ERR_TIMEOUT: {
+    meaning: "A send was not written or acknowledged within the transport's `timeout`",
+    fix: "Check the member's health and load, or raise `timeout` on the transport",
+  },
+  SEND_ERR_CONNECTION_LOST: {
+    meaning: "The connection to a member closed before the send completed",
+    fix: "The member may have stopped or restarted; membership will report it",
+  },
+  SEND_ERR_PEER_NOT_READING: {
+    meaning:
+      "A member stopped reading, its buffer stayed full for longer than `timeout`, and the connection was cut",
+    fix: "Check the member's event loop (a long stall) or raise `timeout`",
+  },
+  // --- wire ---
+  WIRE_ERR_FRAME_TOO_LARGE: {
+    meaning: "A frame is larger than `maxFrameSize`; the connection is closed before allocating it",
+    fix: "Raise `maxFrameSize` on receiver and transport, or send smaller messages",
+  },
+  WIRE_ERR_MALFORMED: {
+    meaning: "A frame's envelope is not a valid Conclave envelope; the connection is closed",
+    fix: "Only Conclave nodes may connect to the receiver port",
+  },
+  WIRE_ERR_TRUNCATED: {
+    meaning: "A connection closed in the middle of a frame",
+    fix: "The peer died or was cut off while sending; nothing of that frame was delivered",
+  },
+  WIRE_ERR_VERSION: {
+    meaning: "A peer speaks an envelope version this node does not",
+    fix: "Run the same Conclave version on all nodes, or upgrade one node at a time",
+  },
+  WIRE_ERR_TLS_EXPECTED: {
+    meaning:
+      "A TLS client connected to a receiver without TLS, or plain bytes reached a TLS receiver",
+    fix: "Configure `tls` on both receiver and sender of every node, or on none",
+  },
+  TLS_ERR_REFUSED: {
+    meaning: "A TLS handshake was refused: no certificate, one from another CA, or an expired one",
+    fix: "Give every node a certificate from the cluster CA (`conclave certs`)",
+  },
   // --- node ---
   NODE_ERR_START: {
     meaning: "The node failed to start for a reason other than its configuration",
@@ -201,6 +256,9 @@ export function describeValue(value: unknown): string {
 
 /** The process exit status for an error: 2 for a bad command line or configuration, else 1. */
 export function exitCodeFor(error: unknown): 1 | 2 {
-  if (error instanceof ConclaveError && /^(CONFIG|CLI)_ERR_/.test(error.code)) return 2;
+  if (
+    error instanceof ConclaveError &&
+    (/^(CONFIG|CLI)_ERR_/.test(error.code) || error.code === "CERTS_ERR_BAD_NODE_NAME")
+  ) return 2;
   return 1;
 }

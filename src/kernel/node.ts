@@ -14,6 +14,7 @@ import { GroupChannel } from "./channel.ts";
 import { systemClock } from "./clock.ts";
 import { loadConfig } from "./config/load.ts";
 import { validateAttributes } from "./config/attributes.ts";
+import { configError } from "./config/config_error.ts";
 import type { ConfigWarning, LoadedConfig, Slot } from "./config/types.ts";
 import { ChannelCoordinator } from "./coordinator.ts";
 import { ConfigError } from "./errors.ts";
@@ -109,6 +110,14 @@ export async function createNode(
       clock,
       baseDir: config.baseDir,
       localMember: local,
+      invalid: (subPath, found, expected, code = "CONFIG_ERR_TYPE") =>
+        configError(
+          code,
+          { file: config.file, positions: config.context.positions },
+          `${slot.path}.${subPath}`,
+          found,
+          expected,
+        ),
       ...extra,
     };
     const instance = await plugin.create(init, components);

@@ -15,5 +15,9 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, Loader>> = {
   "interceptor/message-dispatch": () => import("../../plugins/interceptor/message-dispatch/mod.ts"),
   "membership/memory": () => import("../../plugins/membership/memory/mod.ts"),
   "receiver/memory": () => import("../../plugins/receiver/memory/mod.ts"),
+  "receiver/nio": () => import("../../plugins/receiver/nio/mod.ts"),
   "sender/memory": () => import("../../plugins/sender/memory/mod.ts"),
+  "sender/replication-transmitter": () =>
+    import("../../plugins/sender/replication-transmitter/mod.ts"),
+  "transport/pooled-parallel": () => import("../../plugins/transport/pooled-parallel/mod.ts"),
 };

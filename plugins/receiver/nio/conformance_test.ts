@@ -1,0 +1,5 @@
+import { receiverConformance } from "../../../test/conformance/transport.ts";
+import { tcpTransportHarness } from "../../../src/testing/tcp_harness.ts";
+
+receiverConformance("NioReceiver over TCP", () => tcpTransportHarness());
+receiverConformance("NioReceiver over mutual TLS", () => tcpTransportHarness({ tls: true }));

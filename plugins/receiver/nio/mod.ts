@@ -1,0 +1,83 @@
+/**
+ * `NioReceiver` (Tomcat's `org.apache.catalina.tribes.transport.nio.NioReceiver`): the receiver
+ * over TCP, or TLS 1.3 with a `tls` block.
+ *
+ * ```json
+ * { "className": "NioReceiver", "address": "127.0.0.1", "port": 4000, "autoBind": 100,
+ *   "tls": { "cert": "certs/node1.pem", "key": "certs/node1.key", "ca": "certs/ca.pem" } }
+ * ```
+ * `port` 0 takes a free port; otherwise the first free one of `port` .. `port + autoBind - 1`.
+ * `address` `"auto"` is the first non-loopback IPv4 address, as in Tomcat; the default is
+ * loopback, so that nothing is exposed until you say so.
+ *
+ * @module
+ */
+import { definePlugin } from "../../../src/kernel/plugin.ts";
+import { connectionSettings, TLS_ATTRIBUTE } from "../../../src/kernel/tls.ts";
+import { JAVA_SOCKET_OPTIONS, javaTuning } from "../../../src/kernel/tuning.ts";
+import { DEFAULT_MAX_FRAME_SIZE } from "../../../src/wire/frame.ts";
+import { NioReceiver } from "./receiver.ts";
+
+export { NioReceiver };
+export type { ReceiverStats } from "./receiver.ts";
+
+export default definePlugin({
+  kind: "receiver",
+  name: "receiver/nio",
+  shortNames: ["NioReceiver"],
+  aliases: ["org.apache.catalina.tribes.transport.nio.NioReceiver"],
+  attributes: {
+    address: {
+      type: "string",
+      default: "127.0.0.1",
+      description: 'Address to listen on; "auto" for the first non-loopback IPv4 address',
+    },
+    port: {
+      type: "integer",
+      default: 4000,
+      min: 0,
+      max: 65535,
+      description: "First port to try; 0 for any",
+    },
+    autoBind: {
+      type: "integer",
+      default: 100,
+      min: 1,
+      max: 65535,
+      description: "How many ports to try from `port`",
+    },
+    maxFrameSize: {
+      type: "integer",
+      default: DEFAULT_MAX_FRAME_SIZE,
+      min: 1024,
+      max: 2 ** 31,
+      description: "Largest frame accepted, bytes; a larger one closes its connection",
+    },
+    timeout: {
+      type: "integer",
+      default: 3000,
+      min: 1,
+      description: "ms a peer may leave its acknowledgements unread before it is cut off",
+    },
+    tls: TLS_ATTRIBUTE,
+    ...javaTuning(
+      ...JAVA_SOCKET_OPTIONS,
+      "selectorTimeout",
+      "maxThreads",
+      "minThreads",
+      "maxIdleTime",
+      "maxTasks",
+      "minTasks",
+      "direct",
+      "useBufferPool",
+      "daemon",
+    ),
+  },
+  create: (init, components) =>
+    new NioReceiver({
+      address: init.address as string,
+      port: init.port as number,
+      autoBind: init.autoBind as number,
+      ...connectionSettings(init, components),
+    }),
+});

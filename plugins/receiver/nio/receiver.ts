@@ -1,0 +1,174 @@
+/**
+ * `NioReceiver`: accepts members' connections over TCP or TLS.
+ *
+ * @module
+ */
+import { networkInterfaces } from "node:os";
+import type { MessageHandler, Receiver } from "../../../src/interfaces/transport.ts";
+import { ConclaveError } from "../../../src/kernel/errors.ts";
+import type { ConnectionSettings } from "../../../src/kernel/tls.ts";
+import type { SocketProvider, StreamServer } from "../../../src/runtime/sockets.ts";
+import { InboundConnection } from "../../../src/wire/inbound.ts";
+
+export interface NioReceiverOptions extends ConnectionSettings {
+  address: string;
+  port: number;
+  autoBind: number;
+}
+
+/** Counters for the status endpoint and for tests. */
+export interface ReceiverStats {
+  connections: number;
+  messages: number;
+  /** Closed connections by error code (`WIRE_ERR_MALFORMED`, `TLS_ERR_REFUSED`, ...). */
+  errors: Record<string, number>;
+}
+
+const WILDCARDS = new Set(["0.0.0.0", "::", "*"]);
+
+export class NioReceiver implements Receiver {
+  #options: NioReceiverOptions;
+  #handler: MessageHandler | undefined;
+  #server: StreamServer | undefined;
+  #advertised: { host: string; port: number } | undefined;
+  #connections = new Set<InboundConnection>();
+  #stats: ReceiverStats = { connections: 0, messages: 0, errors: {} };
+
+  constructor(options: NioReceiverOptions) {
+    this.#options = options;
+  }
+
+  get boundAddress(): { host: string; port: number } | undefined {
+    return this.#advertised;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): ReceiverStats {
+    return {
+      ...this.#stats,
+      connections: this.#connections.size,
+      errors: { ...this.#stats.errors },
+    };
+  }
+
+  setHandler(handler: MessageHandler): void {
+    this.#handler = handler;
+  }
+
+  async start(): Promise<void> {
+    if (this.#server) return;
+    const handler = this.#handler;
+    if (!handler) {
+      throw new ConclaveError(
+        "CHANNEL_ERR_PLUGIN_FAILED",
+        "Cannot start a receiver without a handler",
+      );
+    }
+    const { address, port, autoBind, sockets, logger } = this.#options;
+    const host = address === "auto" ? firstExternalAddress() ?? "127.0.0.1" : address;
+    const last = port === 0 ? 0 : port + Math.max(1, autoBind) - 1;
+    let lastError: unknown;
+    for (let p = port; p <= last; p++) {
+      try {
+        this.#server = await sockets.listen({
+          host: WILDCARDS.has(host) ? (host === "::" ? "::" : "0.0.0.0") : host,
+          port: p,
+          tls: this.#options.tls,
+          onRejected: (error, remote) => this.#rejected(error, remote),
+        }, (socket) => this.#accept(socket, handler));
+        break;
+      } catch (error) {
+        lastError = error;
+        if ((error as { code?: string }).code !== "EADDRINUSE") break;
+      }
+    }
+    if (!this.#server) {
+      const ports = last > port ? `any port from ${port} to ${last}` : `port ${port}`;
+      throw new ConclaveError(
+        "NODE_ERR_START",
+        `Cannot bind the receiver to ${host}, ${ports}: ${(lastError as Error)?.message}`,
+        { cause: lastError },
+      );
+    }
+    const bound = this.#server.address;
+    const advertisedHost = WILDCARDS.has(host) ? firstExternalAddress() ?? "127.0.0.1" : host;
+    this.#advertised = { host: advertisedHost, port: bound.port };
+    logger.info({
+      address: bound.host,
+      port: bound.port,
+      advertised: advertisedHost,
+      tls: this.#options.tls !== undefined,
+      sockets: sockets.name,
+    }, "Receiver listening");
+    if (!this.#options.tls) {
+      logger.info(
+        "Receiver without TLS: anyone who can reach this port can send messages to the node",
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    this.#advertised = undefined;
+    const closing = server.close();
+    for (const connection of [...this.#connections]) connection.close();
+    await closing;
+  }
+
+  #accept(
+    socket: Parameters<Parameters<SocketProvider["listen"]>[1]>[0],
+    handler: MessageHandler,
+  ): void {
+    if (!this.#server) {
+      socket.destroy();
+      return;
+    }
+    const { clock, logger, maxFrameSize, timeout } = this.#options;
+    const connection: InboundConnection = new InboundConnection(socket, {
+      clock,
+      logger,
+      maxFrameSize,
+      timeout,
+      handler,
+      onError: (code) => this.#count(code),
+      onMessage: () => this.#stats.messages++,
+      onClose: (c) => this.#connections.delete(c),
+    });
+    this.#connections.add(connection);
+    this.#stats.connections++;
+    logger.debug(
+      { remote: connection.remote, peer: socket.peer?.commonName },
+      "Connection accepted",
+    );
+  }
+
+  #rejected(error: Error, remote: string): void {
+    // Plain bytes on a TLS port fail the handshake as a malformed record, not as a refusal.
+    const code = /wrong.version|http.request|unknown.protocol|record|packet.length/i.test(
+        `${(error as { code?: string }).code} ${error.message}`,
+      )
+      ? "WIRE_ERR_TLS_EXPECTED"
+      : "TLS_ERR_REFUSED";
+    this.#count(code);
+    this.#options.logger.warn(
+      { remote, code, err: error.message },
+      "TLS handshake refused; connection closed",
+    );
+  }
+
+  #count(code: string): void {
+    this.#stats.errors[code] = (this.#stats.errors[code] ?? 0) + 1;
+  }
+}
+
+/** Tomcat's `address="auto"`: the first non-loopback IPv4 address of this host. */
+function firstExternalAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const info of list ?? []) {
+      if (info.family === "IPv4" && !info.internal) return info.address;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,11 @@
+import { senderConformance } from "../../../test/conformance/transport.ts";
+import { tcpTransportHarness } from "../../../src/testing/tcp_harness.ts";
+
+senderConformance(
+  "ReplicationTransmitter over TCP",
+  () => tcpTransportHarness({ sender: "transmitter" }),
+);
+senderConformance(
+  "ReplicationTransmitter over mutual TLS",
+  () => tcpTransportHarness({ sender: "transmitter", tls: true }),
+);

@@ -1,0 +1,5 @@
+import { senderConformance } from "../../../test/conformance/transport.ts";
+import { tcpTransportHarness } from "../../../src/testing/tcp_harness.ts";
+
+senderConformance("PooledParallelSender over TCP", () => tcpTransportHarness());
+senderConformance("PooledParallelSender over mutual TLS", () => tcpTransportHarness({ tls: true }));

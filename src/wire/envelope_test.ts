@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Encoder } from "cbor-x";
+import fc from "fast-check";
+import type { Member } from "../interfaces/member.ts";
+import { UniqueId } from "../interfaces/unique_id.ts";
+import { ConclaveError } from "../kernel/errors.ts";
+import {
+  decodeHeader,
+  encodeAckHeader,
+  encodeFailHeader,
+  encodeMessageHeader,
+  encodeVersionHeader,
+  FrameType,
+} from "./envelope.ts";
+
+const cbor = new Encoder({ useRecords: false });
+
+const memberArb = fc.record({
+  id: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  host: fc.oneof(fc.ipV4(), fc.constant("::1"), fc.domain()),
+  port: fc.integer({ min: 0, max: 65535 }),
+  jvmRoute: fc.string({ maxLength: 30 }),
+  domain: fc.string({ maxLength: 30 }),
+  ready: fc.boolean(),
+  payload: fc.uint8Array({ maxLength: 64 }),
+}).map((m): Member => ({
+  ...m,
+  id: new UniqueId(m.id),
+  name: `tcp://${m.host}:${m.port}`,
+}));
+
+function isCode(code: string) {
+  return (e: unknown) => e instanceof ConclaveError && e.code === code;
+}
+
+describe("envelope", () => {
+  it("round-trips MSG headers, with and without the member record", () => {
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.integer({ min: 0, max: 2 ** 45 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.option(memberArb, { nil: undefined }),
+        (seq, options, timestamp, id, member) => {
+          const decoded = decodeHeader(
+            encodeMessageHeader(seq, options, timestamp, new UniqueId(id), member),
+          );
+          assert.equal(decoded.type, FrameType.MSG);
+          if (decoded.type !== FrameType.MSG) return;
+          assert.deepEqual(
+            [decoded.seq, decoded.options, decoded.timestamp, [...decoded.uniqueId.bytes]],
+            [seq, options, timestamp, [...id]],
+          );
+          if (!member) assert.equal(decoded.member, undefined);
+          else {
+            const got = decoded.member as Member;
+            assert.ok(got.id.equals(member.id));
+            assert.deepEqual(
+              [got.host, got.port, got.jvmRoute, got.domain, got.ready, [...got.payload]],
+              [member.host, member.port, member.jvmRoute, member.domain, member.ready, [
+                ...member.payload,
+              ]],
+            );
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("round-trips ACK, FAIL and VERSION headers", () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.string(), fc.string({ maxLength: 1000 }), (seq, code, text) => {
+        assert.deepEqual(decodeHeader(encodeAckHeader(seq)), { type: FrameType.ACK, seq });
+        assert.deepEqual(decodeHeader(encodeFailHeader(seq, code, text)), {
+          type: FrameType.FAIL,
+          seq,
+          code,
+          message: text,
+        });
+      }),
+    );
+    assert.deepEqual(decodeHeader(encodeVersionHeader()), {
+      type: FrameType.VERSION,
+      versions: [1],
+    });
+  });
+
+  it("answers any byte string with a header or a coded error, never anything else", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        try {
+          decodeHeader(bytes);
+        } catch (e) {
+          assert.ok(e instanceof ConclaveError, `a ConclaveError, got ${e}`);
+          assert.match(e.code, /^WIRE_ERR_(MALFORMED|VERSION)$/);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("names what is wrong in a garbage envelope", () => {
+    const id = new Uint8Array(16);
+    const cases: [unknown, RegExp][] = [
+      ["hello", /not an array/],
+      [[1, 9], /frame type 9/],
+      [[1, 1, -1, 0, 0, id], /seq/],
+      [[1, 1, 1, 0, 0, new Uint8Array(3)], /uniqueId/],
+      [[1, 1, 1, 0, 0, id, [id, "h", 70000, "", "", true, new Uint8Array(0)]], /port/],
+      [[1, 1, 1, 0, 0, id, "not a member"], /member/],
+      [[1, 3, 1, 5, "x"], /FAIL/],
+    ];
+    for (const [value, message] of cases) {
+      assert.throws(
+        () => decodeHeader(cbor.encode(value)),
+        (e: unknown) => isCode("WIRE_ERR_MALFORMED")(e) && message.test((e as Error).message),
+        JSON.stringify(value, (_, v) => v instanceof Uint8Array ? `bytes(${v.length})` : v),
+      );
+    }
+  });
+
+  it("refuses an envelope version it does not read", () => {
+    assert.throws(() => decodeHeader(cbor.encode([2, 1, 0])), isCode("WIRE_ERR_VERSION"));
+  });
+});
