@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Member } from "./member.ts";
+import type { DepartureReason, Member } from "./member.ts";
 import type { ChannelMessage } from "./message.ts";
 import type { UniqueId } from "./unique_id.ts";
 
@@ -37,5 +37,10 @@ export interface Interceptor {
   // up
   messageReceived(message: ChannelMessage): Promise<void>;
   memberAdded(member: Member): void;
-  memberDisappeared(member: Member): void;
+  memberDisappeared(member: Member, reason?: DepartureReason): void;
+  /**
+   * The transport lost an established connection to `member` (a reset, a crash): a failure
+   * detector verifies at once; other layers pass it up, and the channel ignores it.
+   */
+  memberSuspected(member: Member, cause: Error): void;
 }

@@ -36,8 +36,15 @@ export interface LocalMemberInit {
   payload?: Uint8Array;
 }
 
+/**
+ * Why a member disappeared: it announced its departure (`left`), fell silent for `dropTime`
+ * (`expired`), restarted with a new id at the same address (`replaced`), or was found dead by a
+ * failure detector (`unreachable`).
+ */
+export type DepartureReason = "left" | "expired" | "replaced" | "unreachable";
+
 /** Receives membership changes. Calls never overlap for one listener. */
 export interface MembershipListener {
   memberAdded(member: Member): void;
-  memberDisappeared(member: Member): void;
+  memberDisappeared(member: Member, reason?: DepartureReason): void;
 }

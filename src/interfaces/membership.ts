@@ -4,6 +4,7 @@
  * @module
  */
 import type { Member, MembershipListener } from "./member.ts";
+import type { ChannelMessage } from "./message.ts";
 import type { UniqueId } from "./unique_id.ts";
 
 /** What the local member advertises; the coordinator sets host and port once the receiver bound. */
@@ -30,4 +31,17 @@ export interface Membership {
   getLocalMember(): Member;
   getMembers(): readonly Member[];
   getMember(id: UniqueId): Member | undefined;
+  /**
+   * For a membership that talks over the channel's own transport (static membership): the
+   * coordinator hands it a way to send, and passes it every message carrying
+   * `SendOptions.MEMBERSHIP`. Optional.
+   */
+  attachChannel?(channel: MembershipChannel): void;
+  messageReceived?(message: ChannelMessage): Promise<void>;
+}
+
+/** What the coordinator lends a membership that sends over the channel's transport. */
+export interface MembershipChannel {
+  /** Sends `payload` to `to` as a membership message, acknowledged once read. */
+  send(to: Member, payload: Uint8Array): Promise<void>;
 }

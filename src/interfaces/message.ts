@@ -22,6 +22,11 @@ export const SendOptions = {
   UDP: 0x20,
   /** Send through the membership service's multicast socket (not implemented). */
   MULTICAST: 0x40,
+  /**
+   * Reserved by Conclave: a membership message (static membership's pings), handed to the
+   * membership service instead of the interceptor stack.
+   */
+  MEMBERSHIP: 0x4000_0000,
 } as const;
 
 /** `SEND_OPTIONS_DEFAULT` = USE_ACK, as in Tomcat. */

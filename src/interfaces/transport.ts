@@ -32,6 +32,11 @@ export interface Sender extends Startable {
   heartbeat(): void;
   /** Drops whatever the sender keeps for a member that left. */
   memberDisappeared(member: Member): void;
+  /**
+   * Tells `listener` when an established connection to a member closes unexpectedly (a reset, a
+   * crash), so a failure detector can check that member at once. Optional.
+   */
+  setConnectionListener?(listener: (member: Member, cause: Error) => void): void;
 }
 
 /** The sender's transport slot (`PooledParallelSender`): same contract as a sender. */

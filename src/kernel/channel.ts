@@ -7,7 +7,7 @@ import type { Cancel, Clock } from "../interfaces/clock.ts";
 import type { Interceptor } from "../interfaces/interceptor.ts";
 import { INTERCEPTOR_LINK } from "../interfaces/interceptor.ts";
 import type { Logger } from "../interfaces/logger.ts";
-import type { Member, MembershipListener } from "../interfaces/member.ts";
+import type { DepartureReason, Member, MembershipListener } from "../interfaces/member.ts";
 import { type ChannelMessage, SendOptions, StartOptions } from "../interfaces/message.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { decodeValue, encodeValue } from "./codec.ts";
@@ -193,9 +193,17 @@ export class GroupChannel extends InterceptorBase {
     for (const listener of this.#membershipListeners) listener.memberAdded(member);
   }
 
-  override memberDisappeared(member: Member): void {
-    this.#log.info({ member: member.name, jvmRoute: member.jvmRoute }, "Member disappeared");
-    for (const listener of this.#membershipListeners) listener.memberDisappeared(member);
+  override memberDisappeared(member: Member, reason?: DepartureReason): void {
+    this.#log.info(
+      { member: member.name, jvmRoute: member.jvmRoute, reason },
+      "Member disappeared",
+    );
+    for (const listener of this.#membershipListeners) listener.memberDisappeared(member, reason);
+  }
+
+  /** The top of the stack: a suspicion no failure detector acted on is only logged. */
+  override memberSuspected(member: Member, cause: Error): void {
+    this.#log.debug({ member: member.name, err: cause.message }, "Connection to a member lost");
   }
 
   override heartbeat(): void {

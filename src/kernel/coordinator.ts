@@ -8,7 +8,7 @@ import type { Member } from "../interfaces/member.ts";
 import type { Membership } from "../interfaces/membership.ts";
 import { type ChannelMessage, SendOptions, StartOptions } from "../interfaces/message.ts";
 import type { Receiver, Sender } from "../interfaces/transport.ts";
-import type { UniqueId } from "../interfaces/unique_id.ts";
+import { UniqueId } from "../interfaces/unique_id.ts";
 import { ConclaveError } from "./errors.ts";
 import { InterceptorBase } from "./interceptor_base.ts";
 
@@ -42,14 +42,30 @@ export class ChannelCoordinator extends InterceptorBase {
     this.#parts = parts;
     this.#log = logger;
     const { receiver, sender, membership } = parts;
-    receiver.setHandler((message) => this.previous.messageReceived(message));
+    receiver.setHandler((message) => {
+      if ((message.options & SendOptions.MEMBERSHIP) !== 0) {
+        return membership.messageReceived?.(message) ?? Promise.resolve();
+      }
+      return this.previous.messageReceived(message);
+    });
     membership.setListener({
       memberAdded: (member) => this.previous.memberAdded(member),
-      memberDisappeared: (member) => {
+      memberDisappeared: (member, reason) => {
         sender.memberDisappeared(member);
-        this.previous.memberDisappeared(member);
+        this.previous.memberDisappeared(member, reason);
       },
     });
+    membership.attachChannel?.({
+      send: (to, payload) =>
+        sender.sendMessage({
+          options: SendOptions.MEMBERSHIP | SendOptions.USE_ACK | SendOptions.BYTE_MESSAGE,
+          timestamp: Date.now(),
+          uniqueId: UniqueId.random(),
+          address: membership.getLocalMember(),
+          payload,
+        }, [to]),
+    });
+    sender.setConnectionListener?.((member, cause) => this.previous.memberSuspected(member, cause));
     this.#steps = [
       {
         bit: StartOptions.SND_RX_SEQ,

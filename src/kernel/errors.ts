@@ -166,6 +166,10 @@ export const ERROR_CODES = {
     meaning: "A peer speaks an envelope version this node does not",
     fix: "Run the same Conclave version on all nodes, or upgrade one node at a time",
   },
+  WIRE_ERR_IDENTITY: {
+    meaning: "Over mutual TLS, a member's jvmRoute differs from the name in its certificate",
+    fix: "Issue each node a certificate named after its jvmRoute (`conclave certs --nodes`)",
+  },
   WIRE_ERR_TLS_EXPECTED: {
     meaning:
       "A TLS client connected to a receiver without TLS, or plain bytes reached a TLS receiver",
@@ -174,6 +178,25 @@ export const ERROR_CODES = {
   TLS_ERR_REFUSED: {
     meaning: "A TLS handshake was refused: no certificate, one from another CA, or an expired one",
     fix: "Give every node a certificate from the cluster CA (`conclave certs`)",
+  },
+  // --- membership ---
+  MEMBERSHIP_ERR_MALFORMED: {
+    meaning: "A membership message could not be decoded; it was dropped",
+    fix: "Only Conclave nodes of the same version should send to the membership address and port",
+  },
+  MEMBERSHIP_ERR_AUTH: {
+    meaning: "A membership message had no valid MAC for the cluster's `secret`; it was dropped",
+    fix: "Give every node the same `secret`; a node without it is never added",
+  },
+  MEMBERSHIP_ERR_REPLAY: {
+    meaning:
+      "A membership message was stale or repeated (timestamp outside the window, or an old seq); it was dropped",
+    fix: "Check the hosts' clocks (NTP); otherwise someone is replaying captured messages",
+  },
+  MEMBERSHIP_ERR_UNSUPPORTED: {
+    meaning:
+      "This runtime or host cannot run the configured membership (for example it cannot join the multicast group)",
+    fix: "Use StaticMembershipService, or check the `bind` interface",
   },
   // --- node ---
   NODE_ERR_START: {

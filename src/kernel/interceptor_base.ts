@@ -6,7 +6,7 @@
  */
 import { INTERCEPTOR_LINK } from "../interfaces/interceptor.ts";
 import type { Interceptor } from "../interfaces/interceptor.ts";
-import type { Member } from "../interfaces/member.ts";
+import type { DepartureReason, Member } from "../interfaces/member.ts";
 import type { ChannelMessage } from "../interfaces/message.ts";
 import type { UniqueId } from "../interfaces/unique_id.ts";
 
@@ -90,8 +90,12 @@ export class InterceptorBase implements Interceptor {
     this.previous.memberAdded(member);
   }
 
-  memberDisappeared(member: Member): void {
-    this.previous.memberDisappeared(member);
+  memberDisappeared(member: Member, reason?: DepartureReason): void {
+    this.previous.memberDisappeared(member, reason);
+  }
+
+  memberSuspected(member: Member, cause: Error): void {
+    this.previous.memberSuspected(member, cause);
   }
 }
 

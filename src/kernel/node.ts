@@ -45,6 +45,8 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
+const STATIC_INTERCEPTOR = /(^|\.)StaticMembershipInterceptor$/;
+
 const REQUIRED_METHODS: Partial<Record<PluginKind, readonly string[]>> = {
   membership: [
     "start",
@@ -126,14 +128,20 @@ export async function createNode(
   };
 
   const { channel: channelConfig } = config.cluster;
+  // Tomcat's StaticMembershipInterceptor with Member children is a membership in all but name.
+  const staticSlot = channelConfig.interceptors.find((s) => STATIC_INTERCEPTOR.test(s.className));
+  const interceptorSlots = channelConfig.interceptors.filter((s) => s !== staticSlot);
+  if (staticSlot) {
+    log.info({ path: staticSlot.path }, "StaticMembershipInterceptor serves as the membership");
+  }
   // In file order, so that the first error reported is the first one in the file.
-  const membership = await make(channelConfig.membership, "membership");
+  const membership = await make(staticSlot ?? channelConfig.membership, "membership");
   const receiver = await make(channelConfig.receiver, "receiver");
   const transportSlot = channelConfig.sender.transport;
   const transport = transportSlot ? await make(transportSlot, "transport") : undefined;
   const sender = await make(channelConfig.sender, "sender", transport ? { transport } : {});
   const interceptors: Interceptor[] = [];
-  for (const slot of channelConfig.interceptors) interceptors.push(await make(slot, "interceptor"));
+  for (const slot of interceptorSlots) interceptors.push(await make(slot, "interceptor"));
   // Sessions come with hosted apps: Tomcat creates a cluster manager only for distributable apps.
   if (config.apps.some((app) => app.distributable)) {
     await make(config.cluster.manager, "manager");
@@ -147,7 +155,7 @@ export async function createNode(
   );
   const channel = new GroupChannel({
     interceptors,
-    interceptorNames: channelConfig.interceptors.map((s) => s.className),
+    interceptorNames: interceptorSlots.map((s) => s.className),
     coordinator,
     logger: componentLogger(root, "kernel/channel"),
     clock,
@@ -195,6 +203,13 @@ export async function startNode(
     receiver: `${local.host}:${local.port}`,
     runtime: runtimeLabel(),
   }, "Node started");
+  const { channel } = node.config.cluster;
+  const secret = channel.membership.raw.secret;
+  if (!secret && !channel.receiver.raw.tls) {
+    componentLogger(node.logger, "kernel/node").warn(
+      "This cluster accepts any peer that can reach it: set a membership `secret` or mutual TLS",
+    );
+  }
   return node;
 }
 

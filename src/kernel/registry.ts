@@ -12,8 +12,13 @@ type Loader = () => Promise<{ default: PluginDescriptor }>;
 
 /** Plugin folder (under `plugins/`) to its loader. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, Loader>> = {
+  "interceptor/domain-filter": () => import("../../plugins/interceptor/domain-filter/mod.ts"),
   "interceptor/message-dispatch": () => import("../../plugins/interceptor/message-dispatch/mod.ts"),
+  "interceptor/tcp-failure-detector": () =>
+    import("../../plugins/interceptor/tcp-failure-detector/mod.ts"),
   "membership/memory": () => import("../../plugins/membership/memory/mod.ts"),
+  "membership/multicast": () => import("../../plugins/membership/multicast/mod.ts"),
+  "membership/static": () => import("../../plugins/membership/static/mod.ts"),
   "receiver/memory": () => import("../../plugins/receiver/memory/mod.ts"),
   "receiver/nio": () => import("../../plugins/receiver/nio/mod.ts"),
   "sender/memory": () => import("../../plugins/sender/memory/mod.ts"),

@@ -89,7 +89,7 @@ describe("resolvePlugin()", () => {
       resolvePlugin("MessageDispatchInterceptr", "interceptor", site()),
       (e: unknown) =>
         e instanceof ConfigError && e.code === "CONFIG_ERR_CLASSNAME_UNKNOWN" &&
-        e.expected.startsWith('"MessageDispatchInterceptor"'),
+        /^(one of )?"MessageDispatchInterceptor"/.test(e.expected),
     );
   });
 

@@ -235,7 +235,7 @@ export const nodeSockets: SocketProvider = {
             socket.setMulticastInterface(mc.interface);
             socket.setMulticastTTL(mc.ttl);
             socket.setMulticastLoopback(mc.loopback);
-            socket.addMembership(mc.group, mc.interface);
+            if (mc.join !== false) socket.addMembership(mc.group, mc.interface);
           }
         } catch (error) {
           socket.close();

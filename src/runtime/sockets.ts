@@ -102,6 +102,8 @@ export interface DatagramOptions {
     interface: string;
     ttl: number;
     loopback: boolean;
+    /** Join the group to receive (false for a socket that only sends). @default true */
+    join?: boolean;
   };
 }
 

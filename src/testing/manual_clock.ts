@@ -60,13 +60,22 @@ export class ManualClock implements Clock {
       await settle();
       const due = this.#nextDue(end);
       if (!due) break;
-      this.#now = due.at;
+      // An overdue timer (after `stall`) runs late, at the current time, as a real one would.
+      this.#now = Math.max(this.#now, due.at);
       if (due.every === undefined) this.#timers.delete(due.id);
-      else due.at += due.every;
+      else due.at = this.#now + due.every;
       due.fn();
     }
     this.#now = end;
     await settle();
+  }
+
+  /**
+   * Moves time forward by `ms` without running any timer, as a blocked event loop would; the
+   * next `advance` then runs every overdue timer, late.
+   */
+  stall(ms: number): void {
+    this.#now += ms;
   }
 
   #add(fn: () => void, ms: number, every: number | undefined): Cancel {

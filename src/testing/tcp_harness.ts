@@ -59,6 +59,17 @@ export function tcpMember(host: string, port: number, jvmRoute = ""): Member {
   };
 }
 
+/** A NioReceiver on 127.0.0.1 (port 0: any free one), not started. */
+export function loopbackReceiver(port = 0, components = testComponents()): Promise<Receiver> {
+  return Promise.resolve(receiverPlugin.create({
+    address: "127.0.0.1",
+    port,
+    autoBind: 1,
+    maxFrameSize: 1 << 20,
+    timeout: 3000,
+  }, components));
+}
+
 /** Which sender to build: the transport alone, or ReplicationTransmitter around it. */
 export type SenderShape = "transport" | "transmitter";
 
@@ -75,7 +86,8 @@ export function tcpTransportHarness(
   const components = () => testComponents(options.overrides);
   let closedPort = 0;
   return {
-    self: tcpMember("127.0.0.1", 1, "self"),
+    // Over mutual TLS a member must be named as its certificate is (the sender presents node2's).
+    self: tcpMember("127.0.0.1", 1, tls ? "node2" : "self"),
     async receiver(init) {
       const receiver = await receiverPlugin.create({
         address: "127.0.0.1",

@@ -13,7 +13,7 @@ import type { Member } from "../interfaces/member.ts";
 import { type ChannelMessage, SendOptions } from "../interfaces/message.ts";
 import type { MessageHandler } from "../interfaces/transport.ts";
 import { ConclaveError } from "../kernel/errors.ts";
-import type { StreamSocket } from "../runtime/sockets.ts";
+import type { PeerIdentity, StreamSocket } from "../runtime/sockets.ts";
 import {
   decodeHeader,
   encodeAckHeader,
@@ -127,7 +127,7 @@ export class InboundConnection {
         `Bad envelope: frame type ${header.type} sent to a receiver; expected MSG`,
       );
     }
-    if (header.member) this.#member = header.member;
+    if (header.member) this.#member = checkIdentity(header.member, this.#socket.peer);
     const address = this.#member;
     if (!address) {
       throw new ConclaveError(
@@ -201,4 +201,19 @@ export class InboundConnection {
     this.#report(error);
     this.close(); // messages read whole before the bad frame stay queued and are still processed
   }
+}
+
+/**
+ * With mutual TLS a member may only speak as the node its certificate names: its `jvmRoute` must
+ * be the certificate's common name or one of its DNS names.
+ */
+function checkIdentity(member: Member, peer: PeerIdentity | undefined): Member {
+  if (!peer) return member;
+  if (member.jvmRoute === peer.commonName || peer.altNames.includes(member.jvmRoute)) return member;
+  throw new ConclaveError(
+    "WIRE_ERR_IDENTITY",
+    `A peer whose certificate names ${JSON.stringify(peer.commonName)} claims jvmRoute ${
+      JSON.stringify(member.jvmRoute)
+    }; expected them to match`,
+  );
 }

@@ -28,7 +28,8 @@ export interface OutboundOptions {
   maxFrameSize: number;
   /** Above this many queued bytes, sends wait for the socket to drain. */
   maxQueuedBytes: number;
-  onClose: (connection: OutboundConnection) => void;
+  /** `byPeer`: the peer closed or reset it, or stopped reading; not this node. */
+  onClose: (connection: OutboundConnection, reason: Error, byPeer: boolean) => void;
 }
 
 interface Pending {
@@ -69,7 +70,8 @@ export class OutboundConnection {
       clock: options.clock,
       stallTimeout: options.timeout,
       onStall: () =>
-        this.close(
+        this.#closeBy(
+          true,
           new ConclaveError(
             "SEND_ERR_PEER_NOT_READING",
             `${member.name} read nothing for ${options.timeout} ms with ${this.#writer.queuedBytes} bytes waiting; connection cut`,
@@ -91,7 +93,8 @@ export class OutboundConnection {
     });
     socket.onClose((error) => {
       const refused = /SSL|TLS|CERT/.test((error as { code?: string } | undefined)?.code ?? "");
-      this.close(
+      this.#closeBy(
+        true,
         new ConclaveError(
           refused ? "TLS_ERR_REFUSED" : "SEND_ERR_CONNECTION_LOST",
           `Connection to ${member.name} closed${error ? `: ${error.message}` : ""}`,
@@ -176,6 +179,10 @@ export class OutboundConnection {
 
   /** Closes the connection and fails every send still waiting. */
   close(reason?: Error): void {
+    this.#closeBy(false, reason);
+  }
+
+  #closeBy(byPeer: boolean, reason?: Error): void {
     if (this.#closed) return;
     const error = reason ??
       new ConclaveError("SEND_ERR_CONNECTION_LOST", `Connection to ${this.member.name} closed`);
@@ -185,7 +192,7 @@ export class OutboundConnection {
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
     this.#socket.destroy();
-    this.#options.onClose(this);
+    this.#options.onClose(this, error, byPeer);
   }
 
   /** Waits while the queue is over its bound; the stall timer bounds the wait (`timeout`). */

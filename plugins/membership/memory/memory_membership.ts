@@ -14,6 +14,7 @@ import type {
 import type { LocalMemberProperties, Membership } from "../../../src/interfaces/membership.ts";
 import { StartOptions } from "../../../src/interfaces/message.ts";
 import type { UniqueId } from "../../../src/interfaces/unique_id.ts";
+import { MemberTable } from "../../../src/membership/table.ts";
 import type { MemoryBeacon, MemoryNetwork } from "../../../src/testing/memory_network.ts";
 
 export interface MemoryMembershipInit {
@@ -27,16 +28,10 @@ export interface MemoryMembershipInit {
   logger: Logger;
 }
 
-interface Known {
-  member: Member;
-  lastHeard: number;
-}
-
 export class MemoryMembership implements Membership, MemoryBeacon {
   #init: MemoryMembershipInit;
   #local: Member;
-  #members = new Map<string, Known>();
-  #listener: MembershipListener | undefined;
+  #table: MemberTable;
   #receiving = false;
   #transmitting = false;
   #stopBeat: Cancel | undefined;
@@ -54,6 +49,13 @@ export class MemoryMembership implements Membership, MemoryBeacon {
       ready: false,
       payload: init.local.payload ?? new Uint8Array(0),
     };
+    this.#table = new MemberTable({
+      clock: init.clock,
+      logger: init.logger,
+      dropTime: init.dropTime,
+      domain: this.#local.domain,
+      localId: init.local.id,
+    });
   }
 
   start(level: number): Promise<void> {
@@ -61,7 +63,7 @@ export class MemoryMembership implements Membership, MemoryBeacon {
     if ((level & StartOptions.MBR_RX_SEQ) !== 0 && !this.#receiving) {
       this.#receiving = true;
       network.addBeacon(this);
-      this.#stopCheck = clock.setInterval(() => this.#expire(), frequency);
+      this.#stopCheck = clock.setInterval(() => this.#table.expire(), frequency);
     }
     if ((level & StartOptions.MBR_TX_SEQ) !== 0 && !this.#transmitting) {
       this.#transmitting = true;
@@ -81,13 +83,13 @@ export class MemoryMembership implements Membership, MemoryBeacon {
       this.#receiving = false;
       this.#stopCheck?.();
       this.#init.network.removeBeacon(this);
-      this.#members.clear();
+      this.#table.clear();
     }
     return Promise.resolve();
   }
 
   setListener(listener: MembershipListener): void {
-    this.#listener = listener;
+    this.#table.setListener(listener);
   }
 
   setLocalMemberProperties(properties: LocalMemberProperties): void {
@@ -106,45 +108,18 @@ export class MemoryMembership implements Membership, MemoryBeacon {
   }
 
   getMembers(): readonly Member[] {
-    return [...this.#members.values()].map((k) => k.member);
+    return this.#table.members();
   }
 
   getMember(id: UniqueId): Member | undefined {
-    return this.#members.get(id.hex)?.member;
+    return this.#table.get(id);
   }
 
   heard(member: Member): void {
-    if (!this.#receiving || member.id.equals(this.#local.id)) return;
-    if (member.domain !== this.#local.domain) return;
-    const now = this.#init.clock.now();
-    const known = this.#members.get(member.id.hex);
-    if (known) {
-      known.member = member;
-      known.lastHeard = now;
-      return;
-    }
-    // A restarted node keeps its address but not its id: it replaces its old self.
-    for (const old of [...this.#members.values()]) {
-      if (old.member.name === member.name) this.#drop(old.member, "replaced");
-    }
-    this.#members.set(member.id.hex, { member, lastHeard: now });
-    this.#listener?.memberAdded(member);
+    if (this.#receiving) this.#table.heard(member);
   }
 
   left(member: Member): void {
-    if (this.#receiving && this.#members.has(member.id.hex)) this.#drop(member, "left");
-  }
-
-  #expire(): void {
-    const deadline = this.#init.clock.now() - this.#init.dropTime;
-    for (const known of [...this.#members.values()]) {
-      if (known.lastHeard < deadline) this.#drop(known.member, "expired");
-    }
-  }
-
-  #drop(member: Member, reason: string): void {
-    this.#members.delete(member.id.hex);
-    this.#init.logger.debug({ member: member.name, reason }, "Member dropped");
-    this.#listener?.memberDisappeared(member);
+    if (this.#receiving) this.#table.drop(member.id, "left");
   }
 }

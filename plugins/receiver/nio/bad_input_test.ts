@@ -182,3 +182,32 @@ describe("NioReceiver under bad input", () => {
     assert.equal(rx.got.length, 0);
   });
 });
+
+describe("NioReceiver over mutual TLS", () => {
+  it("refuses a member whose jvmRoute is not the name in its certificate", async () => {
+    const rx = await startReceiver({ tls: true });
+    try {
+      const sender = await transportPlugin.create({
+        ...Object.fromEntries(
+          Object.entries(transportPlugin.attributes).map(([k, s]) => [k, s.default]),
+        ),
+        tls: testTlsBlock("node2"),
+      }, testComponents());
+      await sender.start();
+      const impostor = tcpMember("127.0.0.1", 1, "node3"); // presents node2's certificate
+      const error = await sender.sendMessage({
+        options: SendOptions.USE_ACK,
+        timestamp: Date.now(),
+        uniqueId: UniqueId.random(),
+        address: impostor,
+        payload: new Uint8Array([1]),
+      }, [tcpMember("127.0.0.1", rx.port)]).then(() => undefined, (e) => e);
+      await sender.stop();
+      assert.ok(error instanceof Error, "the send fails");
+      assert.equal(rx.got.length, 0);
+      assert.equal(rx.receiver.stats().errors.WIRE_ERR_IDENTITY, 1);
+    } finally {
+      await rx.receiver.stop();
+    }
+  });
+});

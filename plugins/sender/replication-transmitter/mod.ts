@@ -41,6 +41,9 @@ export class ReplicationTransmitter implements Sender {
   memberDisappeared(member: Member): void {
     this.transport.memberDisappeared(member);
   }
+  setConnectionListener(listener: (member: Member, cause: Error) => void): void {
+    this.transport.setConnectionListener?.(listener);
+  }
 }
 
 /** The transport's attributes with their defaults, for a sender whose slot has no transport. */

@@ -10,8 +10,7 @@ import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import type { ConclaveError } from "../../../src/kernel/errors.ts";
 import { SendError } from "../../../src/kernel/send_error.ts";
 import { ManualClock } from "../../../src/testing/manual_clock.ts";
-import { tcpMember, testComponents } from "../../../src/testing/tcp_harness.ts";
-import receiverPlugin from "../../receiver/nio/mod.ts";
+import { loopbackReceiver, tcpMember, testComponents } from "../../../src/testing/tcp_harness.ts";
 import transportPlugin, { type PooledParallelSender } from "./mod.ts";
 
 const self = tcpMember("127.0.0.1", 1, "faults");
@@ -49,13 +48,7 @@ async function deafServer(): Promise<{ port: number; close(): Promise<void> }> {
 
 async function receiverAt(port: number) {
   const got: ChannelMessage[] = [];
-  const receiver = await receiverPlugin.create({
-    address: "127.0.0.1",
-    port,
-    autoBind: 1,
-    maxFrameSize: 1 << 20,
-    timeout: 3000,
-  }, testComponents());
+  const receiver = await loopbackReceiver(port);
   receiver.setHandler((m) => {
     got.push(m);
     return Promise.resolve();

@@ -31,6 +31,7 @@ export class PooledParallelSender implements Sender {
   #connections = new Map<string, Promise<OutboundConnection>>();
   #inFlight = 0;
   #waiting: { go: () => void; fail: (error: Error) => void }[] = [];
+  #connectionListener: ((member: Member, cause: Error) => void) | undefined;
 
   constructor(options: PooledParallelSenderOptions) {
     this.#options = options;
@@ -86,6 +87,10 @@ export class PooledParallelSender implements Sender {
     } finally {
       this.#releaseSlot();
     }
+  }
+
+  setConnectionListener(listener: (member: Member, cause: Error) => void): void {
+    this.#connectionListener = listener;
   }
 
   /** Closes connections past `keepAliveCount` requests or `keepAliveTime` ms, once idle. */
@@ -149,8 +154,9 @@ export class PooledParallelSender implements Sender {
           timeout,
           maxFrameSize,
           maxQueuedBytes,
-          onClose: () => {
+          onClose: (_, reason, byPeer) => {
             if (this.#connections.get(key) === opening) this.#connections.delete(key);
+            if (byPeer && this.#started) this.#connectionListener?.(member, reason);
           },
         })
       )
