@@ -198,6 +198,16 @@ export const ERROR_CODES = {
       "This runtime or host cannot run the configured membership (for example it cannot join the multicast group)",
     fix: "Use StaticMembershipService, or check the `bind` interface",
   },
+  // --- sessions ---
+  SESSION_ERR_VALUE: {
+    meaning: "A session attribute was set to something that cannot be replicated",
+    fix:
+      "Store plain data (objects, arrays, strings, numbers, Date, Map, Set, Uint8Array), or set it with `{ replicate: false }`",
+  },
+  SESSION_ERR_INVALIDATED: {
+    meaning: "A session was used after `invalidate()`",
+    fix: "Call `ctx.getSession()` again for a new session",
+  },
   // --- node ---
   NODE_ERR_START: {
     meaning: "The node failed to start for a reason other than its configuration",

@@ -6,6 +6,7 @@
 import type { Clock } from "../interfaces/clock.ts";
 import type { Interceptor } from "../interfaces/interceptor.ts";
 import type { Logger } from "../interfaces/logger.ts";
+import type { Manager } from "../interfaces/manager.ts";
 import type { LocalMemberInit, Member } from "../interfaces/member.ts";
 import type { Components, PluginInstances, PluginKind } from "../interfaces/plugin.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
@@ -36,6 +37,8 @@ export interface ClusterNode {
   readonly jvmRoute: string;
   readonly uniqueId: UniqueId;
   readonly channel: GroupChannel;
+  /** The session manager of each distributable app, by app path. */
+  readonly managers: ReadonlyMap<string, Manager>;
   readonly logger: Logger;
   /** The other live members. */
   members(): readonly Member[];
@@ -142,13 +145,6 @@ export async function createNode(
   const sender = await make(channelConfig.sender, "sender", transport ? { transport } : {});
   const interceptors: Interceptor[] = [];
   for (const slot of interceptorSlots) interceptors.push(await make(slot, "interceptor"));
-  // Sessions come with hosted apps: Tomcat creates a cluster manager only for distributable apps.
-  if (config.apps.some((app) => app.distributable)) {
-    await make(config.cluster.manager, "manager");
-    for (const slot of config.cluster.valves) await make(slot, "valve");
-    for (const slot of config.cluster.clusterListeners) await make(slot, "clusterListener");
-  }
-
   const coordinator = new ChannelCoordinator(
     { receiver, sender, membership },
     componentLogger(root, "kernel/coordinator"),
@@ -164,15 +160,41 @@ export async function createNode(
     optionCheck: channelConfig.optionCheck,
   });
 
+  // Sessions come with hosted apps: Tomcat creates a cluster manager only for distributable apps,
+  // one per app, each replicating over the node's one channel.
+  const managers = new Map<string, Manager>();
+  const distributable = config.apps.filter((app) => app.distributable);
+  for (const app of distributable) {
+    managers.set(
+      app.path,
+      await make(config.cluster.manager, "manager", {
+        channel,
+        contextName: app.path,
+        sendOptions: config.cluster.channelSendOptions,
+      }),
+    );
+  }
+  if (distributable.length > 0) {
+    for (const slot of config.cluster.valves) await make(slot, "valve");
+    for (const slot of config.cluster.clusterListeners) await make(slot, "clusterListener");
+  }
+
   return {
     config,
     jvmRoute,
     uniqueId,
     channel,
+    managers,
     logger: root,
     members: () => channel.getMembers(),
-    start: () => channel.start(config.cluster.channelStartOptions),
-    stop: () => channel.stop(),
+    start: async () => {
+      await channel.start(config.cluster.channelStartOptions);
+      for (const manager of managers.values()) await manager.start();
+    },
+    stop: async () => {
+      for (const manager of managers.values()) await manager.stop();
+      await channel.stop();
+    },
   };
 }
 

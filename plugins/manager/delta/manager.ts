@@ -1,0 +1,273 @@
+/**
+ * `DeltaManager`: every node holds every session of the app; at the end of each request only
+ * the attributes it changed travel, with the cluster's `channelSendOptions`.
+ *
+ * Beyond Tomcat: attributes carry versions (concurrent writes converge on every node), an
+ * invalidated or expired session leaves a tombstone (a late delta cannot bring it back), expiry
+ * is decided by one node and replicated, a session's creation travels with its first attributes
+ * (they can never be reordered), and state transfer streams in chunks with a retry.
+ *
+ * @module
+ */
+import type { Cancel, Clock } from "../../../src/interfaces/clock.ts";
+import type { Logger } from "../../../src/interfaces/logger.ts";
+import type { Manager, ManagerChannel } from "../../../src/interfaces/manager.ts";
+import type { Member } from "../../../src/interfaces/member.ts";
+import { SendOptions } from "../../../src/interfaces/message.ts";
+import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
+import {
+  type SessionDelta,
+  SessionStore,
+  StoredSession,
+  type Version,
+} from "../../../src/session/store.ts";
+
+/** Sessions per state-transfer chunk: no single giant message, whatever the session count. */
+const CHUNK = 500;
+const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
+
+type Wire =
+  | { cdm: 1; ctx: string; t: "delta"; d: SessionDelta }
+  | { cdm: 1; ctx: string; t: "gone"; id: string; v: Version }
+  | { cdm: 1; ctx: string; t: "state?"; q: string }
+  | { cdm: 1; ctx: string; t: "state"; q: string; n: number; s: SessionDelta[]; end: boolean };
+
+export interface DeltaManagerOptions {
+  name: string;
+  channel: ManagerChannel;
+  clock: Clock;
+  logger: Logger;
+  /** This node's route (session id suffix) and member id. */
+  jvmRoute: string;
+  nodeId: string;
+  sendOptions: number;
+  /** Seconds a joining node waits for the state before it retries with another member. */
+  stateTransferTimeout: number;
+  /** Default `maxInactiveInterval` of new sessions, seconds. */
+  maxInactiveInterval: number;
+  expireSessionsOnShutdown: boolean;
+  /** How often expiry is checked, ms. */
+  processExpiresFrequency: number;
+}
+
+export class DeltaManager implements Manager {
+  readonly name: string;
+  readonly store: SessionStore;
+  #options: DeltaManagerOptions;
+  #started = false;
+  #listening = false;
+  #stopExpiry: Cancel | undefined;
+  #transfer: { q: string; done: () => void } | undefined;
+  /** Messages sent and received, for tests and metrics. */
+  readonly counters = { sent: 0, received: 0, transfers: 0, transferFailures: 0 };
+
+  constructor(options: DeltaManagerOptions) {
+    this.name = options.name;
+    this.#options = options;
+    this.store = new SessionStore(options.nodeId);
+  }
+
+  get sessionCount(): number {
+    return this.store.size;
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    this.#listen();
+    const { clock, processExpiresFrequency } = this.#options;
+    this.#stopExpiry = clock.setInterval(() => void this.expire(), processExpiresFrequency);
+    await this.#fetchState();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#stopExpiry?.();
+    if (this.#options.expireSessionsOnShutdown) {
+      for (const session of [...this.store.sessions()]) await this.invalidate(session.id);
+    }
+  }
+
+  createSession(): StoredSession {
+    const { clock, jvmRoute, maxInactiveInterval } = this.#options;
+    const session = new StoredSession(newSessionId(jvmRoute), clock.now(), maxInactiveInterval);
+    session.unsent = true;
+    this.store.add(session);
+    return session;
+  }
+
+  findSession(id: string): StoredSession | undefined {
+    return this.store.get(id);
+  }
+
+  /** Replicates what the request changed; sends nothing when it only read. */
+  async requestCompleted(id: string): Promise<void> {
+    const session = this.store.get(id);
+    if (!session) return;
+    const delta = this.store.takeDelta(session);
+    if (!delta) return;
+    await this.#broadcast({ cdm: 1, ctx: this.name, t: "delta", d: delta });
+  }
+
+  /** Removes a session everywhere; its tombstone outlives any delta still in flight. */
+  async invalidate(id: string): Promise<void> {
+    const session = this.store.invalidate(id, this.#tombstoneUntil());
+    if (!session) return;
+    await this.#broadcast({
+      cdm: 1,
+      ctx: this.name,
+      t: "gone",
+      id: session.id,
+      v: this.store.nextVersion(),
+    });
+  }
+
+  /**
+   * Expires idle sessions. One node decides for each session, the one its id routes to, or,
+   * when that node is gone, the live member with the smallest id, and replicates the decision.
+   */
+  async expire(): Promise<void> {
+    const now = this.#options.clock.now();
+    this.store.pruneTombstones(now);
+    const routes = new Set(this.#options.channel.getMembers().map((m) => m.jvmRoute));
+    const smallest = this.#options.channel.getMembers().every((m) =>
+      m.id.hex > this.#options.nodeId
+    );
+    for (const session of [...this.store.sessions()]) {
+      const idle = now - session.lastAccessedTime;
+      if (session.maxInactiveInterval <= 0 || idle < session.maxInactiveInterval * 1000) continue;
+      const route = parseSessionId(session.id)?.route ?? "";
+      const mine = route === this.#options.jvmRoute || (!routes.has(route) && smallest);
+      if (mine) await this.invalidate(session.id).catch(() => {});
+    }
+  }
+
+  async #broadcast(message: Wire): Promise<void> {
+    const members = this.#options.channel.getMembers();
+    if (members.length === 0) return;
+    this.counters.sent++;
+    await this.#options.channel.send(members, message, this.#options.sendOptions);
+  }
+
+  #tombstoneUntil(): number {
+    // Long enough for any delayed delta; bounded so tombstones do not pile up.
+    return this.#options.clock.now() + 10 * 60_000;
+  }
+
+  #listen(): void {
+    if (this.#listening) return;
+    this.#listening = true;
+    this.#options.channel.addChannelListener({
+      accept: (value) =>
+        typeof value === "object" && value !== null && (value as Wire).cdm === 1 &&
+        (value as Wire).ctx === this.name,
+      messageReceived: (value, sender) => this.#received(value as Wire, sender),
+    });
+  }
+
+  #received(message: Wire, sender: Member): void | Promise<void> {
+    if (!this.#started) return;
+    this.counters.received++;
+    switch (message.t) {
+      case "delta":
+        this.store.apply(message.d);
+        return;
+      case "gone":
+        this.store.invalidate(message.id, this.#tombstoneUntil());
+        return;
+      case "state?":
+        // Stream after acknowledging the request: the requester's receive queue stays free.
+        void this.#sendState(message.q, sender);
+        return;
+      case "state": {
+        for (const delta of message.s) this.store.apply(delta);
+        const transfer = this.#transfer;
+        if (transfer && transfer.q === message.q) {
+          this.#options.logger.debug(
+            { chunk: message.n, sessions: this.store.size },
+            "State transfer chunk applied",
+          );
+          if (message.end) transfer.done();
+        }
+        return;
+      }
+    }
+  }
+
+  async #sendState(q: string, to: Member): Promise<void> {
+    const all = [...this.store.sessions()];
+    try {
+      for (let n = 0, i = 0; i === 0 || i < all.length; n++, i += CHUNK) {
+        const chunk = all.slice(i, i + CHUNK).map((s) => this.store.full(s));
+        const end = i + CHUNK >= all.length;
+        await this.#options.channel.send([to], {
+          cdm: 1,
+          ctx: this.name,
+          t: "state",
+          q,
+          n,
+          s: chunk,
+          end,
+        }, SYNC);
+        if (end) break;
+      }
+      this.#options.logger.info(
+        { to: to.name, sessions: all.length },
+        "State sent to a joining member",
+      );
+    } catch (err) {
+      this.#options.logger.warn(
+        { to: to.name, err: (err as Error).message },
+        "State transfer to a member failed",
+      );
+    }
+  }
+
+  /** Asks one member after another for the state until one delivers it whole. */
+  async #fetchState(): Promise<void> {
+    const { channel, clock, logger, stateTransferTimeout } = this.#options;
+    const members = channel.getMembers();
+    if (members.length === 0) return;
+    const started = clock.now();
+    for (const member of members) {
+      const q = crypto.randomUUID();
+      let cancel: Cancel | undefined;
+      const done = new Promise<boolean>((resolve) => {
+        this.#transfer = { q, done: () => resolve(true) };
+        cancel = clock.setTimeout(() => resolve(false), stateTransferTimeout * 1000);
+      });
+      try {
+        await channel.send([member], { cdm: 1, ctx: this.name, t: "state?", q }, SYNC);
+      } catch (err) {
+        cancel?.();
+        logger.warn(
+          { from: member.name, err: (err as Error).message },
+          "State transfer request failed; trying another member",
+        );
+        continue;
+      }
+      const ok = await done;
+      cancel?.();
+      this.#transfer = undefined;
+      if (ok) {
+        this.counters.transfers++;
+        logger.info(
+          { from: member.name, sessions: this.store.size, ms: clock.now() - started },
+          "State transfer done",
+        );
+        return;
+      }
+      this.counters.transferFailures++;
+      logger.error(
+        { from: member.name, timeout: stateTransferTimeout },
+        "State transfer timed out; trying another member",
+      );
+    }
+    throw new ConclaveError(
+      "NODE_ERR_START",
+      `No member delivered the sessions of ${this.name} within stateTransferTimeout`,
+    );
+  }
+}

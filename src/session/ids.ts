@@ -1,0 +1,40 @@
+/**
+ * Session ids: 32 lowercase hex characters (128 random bits), then `.` and the `jvmRoute` of the
+ * node that created the session or last took it over (`9f0c...e21a.node1`).
+ *
+ * @module
+ */
+
+const ID = /^([0-9a-f]{32})(?:\.([A-Za-z0-9_-]{1,64}))?$/;
+
+/** A parsed session id. */
+export interface SessionId {
+  /** The 32 hex characters: the session's identity across route changes. */
+  readonly base: string;
+  /** The route suffix, `""` when absent. */
+  readonly route: string;
+}
+
+/** A new id for a session created on the node `jvmRoute`. */
+export function newSessionId(jvmRoute: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let hex = "";
+  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  return jvmRoute ? `${hex}.${jvmRoute}` : hex;
+}
+
+/**
+ * Reads an id from a cookie. Anything malformed (wrong length, non-hex, a route with odd
+ * characters, 10 KB of junk) is `undefined`: the request simply has no session.
+ */
+export function parseSessionId(text: string | undefined): SessionId | undefined {
+  if (!text || text.length > 100) return undefined;
+  const m = ID.exec(text);
+  return m ? { base: m[1], route: m[2] ?? "" } : undefined;
+}
+
+/** The same session under another node's route (JvmRouteBinderValve). */
+export function withRoute(id: string, jvmRoute: string): string {
+  const base = id.split(".")[0];
+  return jvmRoute ? `${base}.${jvmRoute}` : base;
+}
