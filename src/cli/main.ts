@@ -54,7 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       env: process.env,
       overrides: parsed.overrides,
     });
-    node = await startNode(config);
+    node = await startNode(config, { host: true });
   } catch (error) {
     report(error);
     return exitCodeFor(error);

@@ -10,6 +10,7 @@
 import type { ErrorCode } from "../kernel/errors.ts";
 import type { SocketProvider } from "../runtime/sockets.ts";
 import type { AttributeSchema } from "./attributes.ts";
+import type { Valve } from "./valve.ts";
 import type { Clock } from "./clock.ts";
 import type { Interceptor } from "./interceptor.ts";
 import type { Logger } from "./logger.ts";
@@ -49,7 +50,7 @@ export interface PluginInstances {
   transport: Transport;
   interceptor: Interceptor;
   manager: Manager;
-  valve: unknown;
+  valve: Valve;
   clusterListener: unknown;
 }
 

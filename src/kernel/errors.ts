@@ -208,6 +208,12 @@ export const ERROR_CODES = {
     meaning: "A session was used after `invalidate()`",
     fix: "Call `ctx.getSession()` again for a new session",
   },
+  // --- apps ---
+  APP_ERR_LOAD: {
+    meaning: "An app module could not be imported or exports no fetch handler",
+    fix:
+      "Check the app's `module` path; its default export must be a function or an object with `fetch`",
+  },
   // --- node ---
   NODE_ERR_START: {
     meaning: "The node failed to start for a reason other than its configuration",

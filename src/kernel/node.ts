@@ -7,6 +7,7 @@ import type { Clock } from "../interfaces/clock.ts";
 import type { Interceptor } from "../interfaces/interceptor.ts";
 import type { Logger } from "../interfaces/logger.ts";
 import type { Manager } from "../interfaces/manager.ts";
+import type { Valve } from "../interfaces/valve.ts";
 import type { LocalMemberInit, Member } from "../interfaces/member.ts";
 import type { Components, PluginInstances, PluginKind } from "../interfaces/plugin.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
@@ -29,6 +30,8 @@ export interface NodeOptions {
   logger?: Logger;
   /** @default the system clock */
   clock?: Clock;
+  /** Serve the configured apps over HTTP (what `conclave start` does). @default false */
+  host?: boolean;
 }
 
 /** A node of the cluster. */
@@ -39,7 +42,11 @@ export interface ClusterNode {
   readonly channel: GroupChannel;
   /** The session manager of each distributable app, by app path. */
   readonly managers: ReadonlyMap<string, Manager>;
+  /** The valves every request of a distributable app passes through, outermost first. */
+  readonly valves: readonly Valve[];
   readonly logger: Logger;
+  /** The URL the apps are served at, when started with `host: true`. */
+  readonly url?: string;
   /** The other live members. */
   members(): readonly Member[];
   /** Starts the channel with `channelStartOptions`; idempotent. */
@@ -174,8 +181,9 @@ export async function createNode(
       }),
     );
   }
+  const valves: Valve[] = [];
   if (distributable.length > 0) {
-    for (const slot of config.cluster.valves) await make(slot, "valve");
+    for (const slot of config.cluster.valves) valves.push(await make(slot, "valve"));
     for (const slot of config.cluster.clusterListeners) await make(slot, "clusterListener");
   }
 
@@ -185,6 +193,7 @@ export async function createNode(
     uniqueId,
     channel,
     managers,
+    valves,
     logger: root,
     members: () => channel.getMembers(),
     start: async () => {
@@ -215,13 +224,33 @@ export async function startNode(
   input: LoadedConfig | Record<string, unknown>,
   options: NodeOptions = {},
 ): Promise<ClusterNode> {
-  const node = await createNode(input, options);
+  let node = await createNode(input, options);
   await node.start();
+  if (options.host && node.config.apps.length > 0) {
+    const { Host } = await import("../http/host.ts");
+    const host = new Host(node, componentLogger(node.logger, "http/host"));
+    let url: string;
+    try {
+      url = await host.start();
+    } catch (cause) {
+      await node.stop();
+      throw cause;
+    }
+    const cluster = node;
+    node = {
+      ...cluster,
+      url,
+      stop: async () => {
+        await host.stop();
+        await cluster.stop();
+      },
+    };
+  }
   const local = node.channel.getLocalMember();
   componentLogger(node.logger, "kernel/node").info({
     jvmRoute: node.jvmRoute,
     uniqueId: node.uniqueId.hex,
-    http: null, // hosting apps over HTTP is not built yet
+    http: node.url ?? null,
     receiver: `${local.host}:${local.port}`,
     runtime: runtimeLabel(),
   }, "Node started");

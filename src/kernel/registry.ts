@@ -12,6 +12,8 @@ type Loader = () => Promise<{ default: PluginDescriptor }>;
 
 /** Plugin folder (under `plugins/`) to its loader. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, Loader>> = {
+  "clusterListener/cluster-session": () =>
+    import("../../plugins/clusterListener/cluster-session/mod.ts"),
   "interceptor/domain-filter": () => import("../../plugins/interceptor/domain-filter/mod.ts"),
   "interceptor/message-dispatch": () => import("../../plugins/interceptor/message-dispatch/mod.ts"),
   "interceptor/tcp-failure-detector": () =>
@@ -25,5 +27,7 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, Loader>> = {
   "sender/memory": () => import("../../plugins/sender/memory/mod.ts"),
   "sender/replication-transmitter": () =>
     import("../../plugins/sender/replication-transmitter/mod.ts"),
+  "valve/jvm-route-binder": () => import("../../plugins/valve/jvm-route-binder/mod.ts"),
+  "valve/replication": () => import("../../plugins/valve/replication/mod.ts"),
   "transport/pooled-parallel": () => import("../../plugins/transport/pooled-parallel/mod.ts"),
 };

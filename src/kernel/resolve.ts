@@ -102,7 +102,7 @@ async function importPlugin(specifier: string, site: ResolveSite): Promise<Plugi
 }
 
 /** A module specifier as an import() target: paths against `baseDir`, packages from `baseDir`. */
-function moduleUrl(specifier: string, baseDir: string): string {
+export function moduleUrl(specifier: string, baseDir: string): string {
   if (/^(file|npm|jsr|data|https?):/.test(specifier)) return specifier;
   if (specifier.startsWith(".") || isAbsolute(specifier)) {
     return pathToFileURL(resolvePath(baseDir, specifier)).href;

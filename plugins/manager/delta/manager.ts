@@ -111,6 +111,31 @@ export class DeltaManager implements Manager {
     await this.#broadcast({ cdm: 1, ctx: this.name, t: "delta", d: delta });
   }
 
+  /**
+   * Moves a session to a new id (`changeId`): the old id is invalidated everywhere, the new one
+   * carries every attribute at the end of the request.
+   */
+  changeId(session: StoredSession): StoredSession {
+    const { clock, jvmRoute } = this.#options;
+    const moved = new StoredSession(
+      newSessionId(jvmRoute),
+      session.creationTime,
+      session.maxInactiveInterval,
+    );
+    moved.lastAccessedTime = clock.now();
+    for (const [name, value] of session.attributes) moved.attributes.set(name, value);
+    for (const name of session.local) moved.local.add(name);
+    moved.unsent = true;
+    this.store.add(moved);
+    void this.invalidate(session.id).catch((err) =>
+      this.#options.logger.warn(
+        { err: (err as Error).message },
+        "Replicating the old id's end failed",
+      )
+    );
+    return moved;
+  }
+
   /** Removes a session everywhere; its tombstone outlives any delta still in flight. */
   async invalidate(id: string): Promise<void> {
     const session = this.store.invalidate(id, this.#tombstoneUntil());

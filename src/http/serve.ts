@@ -1,0 +1,106 @@
+/**
+ * HTTP listeners on each runtime's fastest server: `Deno.serve`, `Bun.serve`, and on Node
+ * `@hono/node-server` (a maintained fetch adapter over `node:http`). The host sees one fetch
+ * handler and the client's address, whatever the runtime.
+ *
+ * @module
+ */
+import type { AddressInfo } from "node:net";
+import { detectRuntime } from "../runtime/detect.ts";
+
+/** What the host's handler receives besides the request. */
+export interface RequestInfo {
+  remoteAddress: string;
+}
+
+export type FetchHandler = (request: Request, info: RequestInfo) => Promise<Response>;
+
+/** A listening HTTP server. */
+export interface HttpServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+interface DenoServer {
+  addr: { port: number };
+  shutdown(): Promise<void>;
+}
+interface DenoGlobal {
+  serve(
+    options: { hostname: string; port: number; onListen?: () => void },
+    handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Promise<Response>,
+  ): DenoServer;
+}
+interface BunServer {
+  port: number;
+  stop(closeActive?: boolean): void | Promise<void>;
+  requestIP(request: Request): { address: string } | null;
+}
+interface BunGlobal {
+  serve(options: {
+    hostname: string;
+    port: number;
+    fetch: (request: Request, server: BunServer) => Promise<Response>;
+  }): BunServer;
+}
+
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** Listens on `host:port` (0: any free port) and serves `handler`. */
+export async function serve(
+  host: string,
+  port: number,
+  handler: FetchHandler,
+): Promise<HttpServer> {
+  const runtime = detectRuntime().name;
+  if (runtime === "deno") {
+    const deno = (globalThis as unknown as { Deno: DenoGlobal }).Deno;
+    const server = deno.serve(
+      { hostname: host, port, onListen: () => {} },
+      (request, info) => handler(request, { remoteAddress: info.remoteAddr.hostname }),
+    );
+    return {
+      url: urlOf(host, server.addr.port),
+      port: server.addr.port,
+      close: () => server.shutdown(),
+    };
+  }
+  if (runtime === "bun") {
+    const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+    const server = bun.serve({
+      hostname: host,
+      port,
+      fetch: (request, s) =>
+        handler(request, { remoteAddress: s.requestIP(request)?.address ?? "" }),
+    });
+    return {
+      url: urlOf(host, server.port),
+      port: server.port,
+      close: async () => {
+        await server.stop(true);
+      },
+    };
+  }
+  const { createAdaptorServer } = await import("@hono/node-server");
+  const server = createAdaptorServer({
+    fetch: (request: Request, env: { incoming: { socket: { remoteAddress?: string } } }) =>
+      handler(request, { remoteAddress: env.incoming.socket.remoteAddress ?? "" }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    url: urlOf(host, bound),
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

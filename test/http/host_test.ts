@@ -1,0 +1,116 @@
+/**
+ * Host mode: two nodes serve the example counter app; a session created on one is served by the
+ * other with its counter intact and a cookie rebound to the new node; bad cookies get a new
+ * session; the admin status answers loopback clients.
+ */
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { UniqueId } from "../../src/interfaces/unique_id.ts";
+import { loadConfig } from "../../src/kernel/config/load.ts";
+import { silentLogger } from "../../src/kernel/log.ts";
+import { type ClusterNode, startNode } from "../../src/kernel/node.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+function config(network: string, jvmRoute: string) {
+  return loadConfig({
+    jvmRoute,
+    http: { host: "127.0.0.1", port: 0 },
+    apps: [{ path: "/", module: "./examples/session-counter/app.ts", distributable: true }],
+    cluster: {
+      className: "SimpleTcpCluster",
+      channelSendOptions: 6,
+      channel: {
+        className: "GroupChannel",
+        membership: { className: "MemoryMembership", network },
+        receiver: { className: "MemoryReceiver", network, port: 0 },
+        sender: { className: "MemorySender", network },
+        interceptors: [],
+      },
+    },
+  }, { baseDir: root });
+}
+
+async function get(url: string, cookie?: string) {
+  const response = await fetch(url, { headers: cookie ? { cookie } : {} });
+  const body = await response.json() as { node: string; counter: number; session: string };
+  return { body, setCookie: response.headers.get("set-cookie") ?? undefined };
+}
+
+function cookieOf(setCookie: string | undefined): string {
+  assert.ok(setCookie, "a Set-Cookie header");
+  return setCookie.split(";")[0];
+}
+
+describe("host mode", () => {
+  const nodes: ClusterNode[] = [];
+  before(async () => {
+    const network = `host-${UniqueId.random().hex}`;
+    const met: Promise<void>[] = [];
+    for (const route of ["n1", "n2"]) {
+      const node = await startNode(config(network, route), { logger: silentLogger(), host: true });
+      met.push(
+        new Promise((resolve) => {
+          if (node.members().length > 0) resolve();
+          node.channel.addMembershipListener({
+            memberAdded: () => resolve(),
+            memberDisappeared() {},
+          });
+        }),
+      );
+      nodes.push(node);
+    }
+    await Promise.all(met);
+  });
+  after(async () => {
+    for (const node of nodes) await node.stop();
+  });
+
+  it("creates a session with SPEC's cookie, and counts on it", async () => {
+    const first = await get(nodes[0].url as string);
+    assert.equal(first.body.counter, 1);
+    assert.match(
+      first.setCookie ?? "",
+      /^JSESSIONID=[0-9a-f]{32}\.n1; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
+    const cookie = cookieOf(first.setCookie);
+    const second = await get(nodes[0].url as string, cookie);
+    assert.equal(second.body.counter, 2);
+    assert.equal(second.setCookie, undefined, "no new cookie for a known session");
+  });
+
+  it("serves the session on another node with its counter, rebinding the cookie there", async () => {
+    const first = await get(nodes[0].url as string);
+    const cookie = cookieOf(first.setCookie);
+    const base = cookie.split("=")[1].split(".")[0];
+    const failover = await get(nodes[1].url as string, cookie);
+    assert.equal(failover.body.node, "n2");
+    assert.equal(failover.body.counter, 2, "the counter survived");
+    assert.equal(cookieOf(failover.setCookie), `JSESSIONID=${base}.n2`);
+    const back = await get(nodes[1].url as string, cookieOf(failover.setCookie));
+    assert.equal(back.body.counter, 3);
+  });
+
+  it("answers malformed or unknown session cookies with a new session", async () => {
+    for (const bad of ["zzz", "0".repeat(31), `${"a".repeat(32)}.n1`, "x".repeat(10_000)]) {
+      const result = await get(nodes[0].url as string, `JSESSIONID=${bad}`);
+      assert.equal(result.body.counter, 1, `a new session for ${bad.slice(0, 40)}`);
+      assert.ok(result.setCookie);
+    }
+  });
+
+  it("answers the admin status to loopback clients", async () => {
+    const response = await fetch(`${nodes[0].url}/_conclave/status`);
+    const status = await response.json() as {
+      jvmRoute: string;
+      members: { jvmRoute: string }[];
+      apps: { path: string; sessions: number }[];
+    };
+    assert.equal(status.jvmRoute, "n1");
+    assert.deepEqual(status.members.map((m) => m.jvmRoute), ["n2"]);
+    assert.equal(status.apps[0].path, "/");
+    assert.ok(status.apps[0].sessions >= 1);
+  });
+});
