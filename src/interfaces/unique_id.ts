@@ -7,19 +7,38 @@
 const HEX = /^[0-9a-f]{32}$/;
 
 /** A 16-byte id with value equality; `hex` is the key to use in maps. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const POOL_BYTES = 4096;
+let pool = new Uint8Array(0);
+let poolAt = 0;
+
 export class UniqueId {
   readonly bytes: Uint8Array;
-  readonly hex: string;
+  #hex: string | undefined;
 
   constructor(bytes: Uint8Array) {
     if (bytes.length !== 16) throw new RangeError(`A unique id has 16 bytes, not ${bytes.length}`);
-    this.bytes = Uint8Array.from(bytes);
-    this.hex = Array.from(this.bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    this.bytes = bytes.slice();
+  }
+
+  get hex(): string {
+    if (this.#hex === undefined) {
+      let out = "";
+      for (let i = 0; i < 16; i++) out += BYTE_HEX[this.bytes[i]];
+      this.#hex = out;
+    }
+    return this.#hex;
   }
 
   /** A new id from the runtime's cryptographic random source. */
   static random(): UniqueId {
-    return new UniqueId(crypto.getRandomValues(new Uint8Array(16)));
+    if (poolAt + 16 > pool.length) {
+      pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+      poolAt = 0;
+    }
+    const id = new UniqueId(pool.subarray(poolAt, poolAt + 16));
+    poolAt += 16;
+    return id;
   }
 
   /** Parses 32 hex characters, or Tomcat's `{0,1,...,15}` byte-list form (signed bytes allowed). */

@@ -67,7 +67,12 @@ export class FrameDecoder {
   push(chunk: Uint8Array): void {
     if (this.#failed) return;
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    // A plain view: Buffer#subarray (Node) goes through a slower species constructor.
+    this.#chunks.push(
+      chunk.constructor === Uint8Array
+        ? chunk
+        : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length),
+    );
     this.#buffered += chunk.length;
     try {
       this.#drain();
@@ -104,7 +109,7 @@ export class FrameDecoder {
             "Received a TLS handshake on a receiver without TLS; expected a Conclave frame",
           );
         }
-        const length = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
+        const length = ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0;
         if (length > this.#max) {
           throw new ConclaveError(
             "WIRE_ERR_FRAME_TOO_LARGE",
@@ -123,8 +128,7 @@ export class FrameDecoder {
       if (this.#buffered < total) return;
       const frame = this.#take(total);
       this.#needed = 0;
-      const view = new DataView(frame.buffer, frame.byteOffset, frame.length);
-      const headerLength = view.getUint16(4);
+      const headerLength = (frame[4] << 8) | frame[5];
       if (FRAME_PREFIX + headerLength > frame.length) {
         throw new ConclaveError(
           "WIRE_ERR_MALFORMED",

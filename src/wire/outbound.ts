@@ -14,11 +14,8 @@ import { type ChannelMessage, SendOptions } from "../interfaces/message.ts";
 import { ConclaveError, type ErrorCode } from "../kernel/errors.ts";
 import type { StreamSocket } from "../runtime/sockets.ts";
 import { decodeHeader, encodeMessageHeader, type Envelope, FrameType } from "./envelope.ts";
-import { encodeFrame, frameBodySize, FrameDecoder, framePrefix } from "./frame.ts";
+import { frameBodySize, FrameDecoder } from "./frame.ts";
 import { FrameWriter } from "./writer.ts";
-
-/** Payloads up to this size are copied into one frame buffer; bigger ones are written in place. */
-const INLINE_PAYLOAD = 8 * 1024;
 
 export interface OutboundOptions {
   clock: Clock;
@@ -146,9 +143,6 @@ export class OutboundConnection {
       );
     }
     this.#lastAddress = message.address;
-    const parts = payload.length <= INLINE_PAYLOAD
-      ? [encodeFrame(header, payload)]
-      : [framePrefix(header.length, payload.length), header, payload];
     const acked = (message.options & SendOptions.USE_ACK) !== 0;
     return new Promise<void>((resolve, reject) => {
       if (acked) {
@@ -158,9 +152,9 @@ export class OutboundConnection {
           deadline: this.#options.clock.now() + this.#options.timeout,
         });
         this.#armTimer();
-        this.#writer.write(parts);
+        this.#writer.writeFrame(header, payload);
       } else {
-        this.#writer.write(parts, (error) => {
+        this.#writer.writeFrame(header, payload, (error) => {
           if (!error) resolve();
           else {
             reject(

@@ -16,6 +16,8 @@ import type { StreamSocket } from "../runtime/sockets.ts";
 const COPY_BELOW = 16 * 1024;
 /** Batches are cut at this size so one copy never grows unbounded. */
 const BATCH_BYTES = 256 * 1024;
+/** Most bytes handed to the socket in one turn; more waits for the next turn or for drain. */
+const FLUSH_BYTES = 256 * 1024;
 
 type Done = (error?: Error | null) => void;
 
@@ -23,6 +25,8 @@ interface Item {
   parts: Uint8Array[];
   bytes: number;
   done: Done | undefined;
+  /** `parts` are [header, payload] of one frame: the writer puts the 6-byte prefix in front. */
+  framed: boolean;
 }
 
 export interface FrameWriterOptions {
@@ -68,8 +72,30 @@ export class FrameWriter {
     }
     let bytes = 0;
     for (const part of parts) bytes += part.length;
-    this.#queue.push({ parts, bytes, done });
-    this.#queuedBytes += bytes;
+    this.#enqueue({ parts, bytes, done, framed: false });
+  }
+
+  /** Queues one frame made of `header` and `payload`; the length prefix is written here. */
+  writeFrame(header: Uint8Array, payload: Uint8Array, done?: Done): void {
+    if (this.#closed) {
+      done?.(new Error("connection closed"));
+      return;
+    }
+    this.#enqueue({
+      parts: [header, payload],
+      bytes: 6 + header.length + payload.length,
+      done,
+      framed: true,
+    });
+  }
+
+  #enqueue(item: Item): void {
+    this.#queue.push(item);
+    this.#queuedBytes += item.bytes;
+    this.#schedule();
+  }
+
+  #schedule(): void {
     if (!this.#scheduled && !this.#blocked) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -97,26 +123,47 @@ export class FrameWriter {
 
   #flush(): void {
     if (this.#closed || this.#blocked || this.#queue.length === 0) return;
-    const items = this.#queue.splice(0);
-    this.#queuedBytes = 0;
+    // Hand the socket at most FLUSH_BYTES per turn: runtimes slow down when megabytes sit corked
+    // in their own buffers (TLS on every runtime, plain TCP on Bun); the rest waits here.
+    let count = 0;
+    let taken = 0;
+    while (count < this.#queue.length && (count === 0 || taken < FLUSH_BYTES)) {
+      taken += this.#queue[count++].bytes;
+    }
+    const items = this.#queue.splice(0, count);
+    this.#queuedBytes -= taken;
     const dones: Done[] = [];
     const out: Uint8Array[] = [];
-    let batch: Uint8Array[] = [];
+    let batch: Item[] = [];
     let batchBytes = 0;
     const cutBatch = () => {
-      if (batch.length > 0) out.push(batch.length === 1 ? batch[0] : concat(batch, batchBytes));
+      if (batch.length > 0) {
+        out.push(
+          batch.length === 1 && !batch[0].framed && batch[0].parts.length === 1
+            ? batch[0].parts[0]
+            : concat(batch, batchBytes),
+        );
+      }
       batch = [];
       batchBytes = 0;
     };
     for (const item of items) {
       if (item.done) dones.push(item.done);
       if (item.bytes < COPY_BELOW) {
-        for (const part of item.parts) batch.push(part);
+        batch.push(item);
         batchBytes += item.bytes;
         if (batchBytes >= BATCH_BYTES) cutBatch();
       } else {
         cutBatch();
-        for (const part of item.parts) out.push(part);
+        if (item.framed) {
+          const [header, payload] = item.parts;
+          const head = new Uint8Array(6 + header.length);
+          putPrefix(head, 0, header.length, payload.length);
+          head.set(header, 6);
+          out.push(head, payload);
+        } else {
+          for (const part of item.parts) out.push(part);
+        }
       }
     }
     cutBatch();
@@ -132,6 +179,7 @@ export class FrameWriter {
     ok = socket.write(out[last], finished) && ok;
     socket.uncork();
     if (!ok) this.#block();
+    else if (this.#queue.length > 0) this.#schedule();
     else for (const wake of this.#drainWaiters.splice(0)) wake();
   }
 
@@ -144,12 +192,33 @@ export class FrameWriter {
   }
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
+function putPrefix(
+  into: Uint8Array,
+  at: number,
+  headerLength: number,
+  payloadLength: number,
+): void {
+  const body = 2 + headerLength + payloadLength;
+  into[at] = body >>> 24;
+  into[at + 1] = (body >>> 16) & 0xff;
+  into[at + 2] = (body >>> 8) & 0xff;
+  into[at + 3] = body & 0xff;
+  into[at + 4] = headerLength >>> 8;
+  into[at + 5] = headerLength & 0xff;
+}
+
+function concat(items: Item[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
+  for (const item of items) {
+    if (item.framed) {
+      putPrefix(out, at, item.parts[0].length, item.parts[1].length);
+      at += 6;
+    }
+    for (const part of item.parts) {
+      out.set(part, at);
+      at += part.length;
+    }
   }
   return out;
 }

@@ -29,6 +29,8 @@ export class PooledParallelSender implements Sender {
   #options: PooledParallelSenderOptions;
   #started = false;
   #connections = new Map<string, Promise<OutboundConnection>>();
+  /** Connections already open, by member record: the common send skips a promise. */
+  #open = new WeakMap<Member, OutboundConnection>();
   #inFlight = 0;
   #waiting: { go: () => void; fail: (error: Error) => void }[] = [];
   #connectionListener: ((member: Member, cause: Error) => void) | undefined;
@@ -76,14 +78,30 @@ export class PooledParallelSender implements Sender {
     if (!this.#started) {
       throw new ConclaveError("CHANNEL_ERR_NOT_STARTED", "Cannot send: the sender is stopped");
     }
-    try {
-      await this.#takeSlot();
-    } catch (error) {
-      // Tomcat's "unable to retrieve sender": every destination is faulty.
-      throw new SendError(destinations.map((member) => ({ member, error: error as Error })));
+    if (this.#inFlight < this.#options.poolSize && this.#waiting.length === 0) {
+      this.#inFlight++; // a free slot: no await
+    } else {
+      try {
+        await this.#takeSlot();
+      } catch (error) {
+        // Tomcat's "unable to retrieve sender": every destination is faulty.
+        throw new SendError(destinations.map((member) => ({ member, error: error as Error })));
+      }
     }
     try {
-      await sendToEach(destinations, (member) => this.#sendTo(member, message));
+      if (destinations.length === 1) {
+        const member = destinations[0];
+        try {
+          await this.#sendTo(member, message);
+        } catch (error) {
+          throw new SendError([{
+            member,
+            error: error instanceof Error ? error : new Error(String(error)),
+          }]);
+        }
+      } else {
+        await sendToEach(destinations, (member) => this.#sendTo(member, message));
+      }
     } finally {
       this.#releaseSlot();
     }
@@ -120,7 +138,8 @@ export class PooledParallelSender implements Sender {
   async #sendTo(member: Member, message: ChannelMessage): Promise<void> {
     for (let attempt = 0;; attempt++) {
       try {
-        const connection = await this.#connection(member);
+        const open = attempt === 0 ? this.#open.get(member) : undefined;
+        const connection = open?.open ? open : await this.#connection(member);
         return await connection.send(message);
       } catch (error) {
         // Retry only what never reached a socket: a resend of a written frame could be a duplicate.
@@ -169,6 +188,7 @@ export class PooledParallelSender implements Sender {
         );
       });
     this.#connections.set(key, opening);
+    opening.then((c) => this.#open.set(member, c), () => {});
     return opening;
   }
 
