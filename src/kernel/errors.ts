@@ -204,6 +204,10 @@ export const ERROR_CODES = {
     fix:
       "Store plain data (objects, arrays, strings, numbers, Date, Map, Set, Uint8Array), or set it with `{ replicate: false }`",
   },
+  SESSION_ERR_ID: {
+    meaning: "A session id given in code is malformed or already in use",
+    fix: "Use `newSessionId(jvmRoute)` for ids, or let the manager choose",
+  },
   SESSION_ERR_INVALIDATED: {
     meaning: "A session was used after `invalidate()`",
     fix: "Call `ctx.getSession()` again for a new session",

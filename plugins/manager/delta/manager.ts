@@ -14,6 +14,7 @@ import type { Logger } from "../../../src/interfaces/logger.ts";
 import type { Manager, ManagerChannel } from "../../../src/interfaces/manager.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { SendOptions } from "../../../src/interfaces/message.ts";
+import type { SessionListener } from "../../../src/interfaces/session_listener.ts";
 import { ConclaveError } from "../../../src/kernel/errors.ts";
 import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
 import {
@@ -29,7 +30,7 @@ const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
 
 type Wire =
   | { cdm: 1; ctx: string; t: "delta"; d: SessionDelta }
-  | { cdm: 1; ctx: string; t: "gone"; id: string; v: Version }
+  | { cdm: 1; ctx: string; t: "gone"; id: string; v: Version; why?: "invalidated" | "expired" }
   | { cdm: 1; ctx: string; t: "state?"; q: string }
   | { cdm: 1; ctx: string; t: "state"; q: string; n: number; s: SessionDelta[]; end: boolean };
 
@@ -47,6 +48,8 @@ export interface DeltaManagerOptions {
   /** Default `maxInactiveInterval` of new sessions, seconds. */
   maxInactiveInterval: number;
   expireSessionsOnShutdown: boolean;
+  /** Session listeners also fire for changes that arrive from other nodes. */
+  notifyListenersOnReplication?: boolean;
   /** How often expiry is checked, ms. */
   processExpiresFrequency: number;
 }
@@ -59,6 +62,7 @@ export class DeltaManager implements Manager {
   #listening = false;
   #stopExpiry: Cancel | undefined;
   #transfer: { q: string; done: () => void } | undefined;
+  #listeners: SessionListener[] = [];
   /** Messages sent and received, for tests and metrics. */
   readonly counters = { sent: 0, received: 0, transfers: 0, transferFailures: 0 };
 
@@ -90,12 +94,48 @@ export class DeltaManager implements Manager {
     }
   }
 
-  createSession(): StoredSession {
+  /**
+   * A new session, replicated at the end of its first request. `id` lets library mode keep ids
+   * a framework generated (they must parse as Conclave ids); by default a fresh one.
+   */
+  createSession(id?: string): StoredSession {
     const { clock, jvmRoute, maxInactiveInterval } = this.#options;
-    const session = new StoredSession(newSessionId(jvmRoute), clock.now(), maxInactiveInterval);
+    if (
+      id !== undefined &&
+      (!parseSessionId(id) || this.store.get(id) ||
+        this.store.isTombstoned(parseSessionId(id)?.base ?? ""))
+    ) {
+      throw new ConclaveError(
+        "SESSION_ERR_ID",
+        `Cannot create a session with id ${
+          JSON.stringify(id).slice(0, 80)
+        }: expected a new id of 32 hex digits and a route`,
+      );
+    }
+    const session = new StoredSession(
+      id ?? newSessionId(jvmRoute),
+      clock.now(),
+      maxInactiveInterval,
+    );
     session.unsent = true;
     this.store.add(session);
     return session;
+  }
+
+  /** Adds lifecycle hooks (an app's `sessionListener`). */
+  addSessionListener(listener: SessionListener): void {
+    this.#listeners.push(listener);
+  }
+
+  #fire(replicated: boolean, call: (l: SessionListener) => void): void {
+    if (replicated && this.#options.notifyListenersOnReplication === false) return;
+    for (const listener of this.#listeners) {
+      try {
+        call(listener);
+      } catch (err) {
+        this.#options.logger.warn({ err }, "A session listener threw");
+      }
+    }
   }
 
   findSession(id: string): StoredSession | undefined {
@@ -106,8 +146,10 @@ export class DeltaManager implements Manager {
   async requestCompleted(id: string): Promise<void> {
     const session = this.store.get(id);
     if (!session) return;
+    const created = session.unsent;
     const delta = this.store.takeDelta(session);
     if (!delta) return;
+    this.#announce(session, delta, created, false);
     await this.#broadcast({ cdm: 1, ctx: this.name, t: "delta", d: delta });
   }
 
@@ -136,10 +178,27 @@ export class DeltaManager implements Manager {
     return moved;
   }
 
+  #announce(
+    session: StoredSession,
+    delta: SessionDelta,
+    created: boolean,
+    replicated: boolean,
+  ): void {
+    if (this.#listeners.length === 0) return;
+    if (created) this.#fire(replicated, (l) => l.created?.(session, replicated));
+    for (const [name, value, , removed] of delta.attrs) {
+      this.#fire(
+        replicated,
+        (l) => l.attributeChanged?.(session, name, removed ? undefined : value, replicated),
+      );
+    }
+  }
+
   /** Removes a session everywhere; its tombstone outlives any delta still in flight. */
-  async invalidate(id: string): Promise<void> {
+  async invalidate(id: string, reason: "invalidated" | "expired" = "invalidated"): Promise<void> {
     const session = this.store.invalidate(id, this.#tombstoneUntil());
     if (!session) return;
+    this.#fire(false, (l) => l.destroyed?.(session, reason, false));
     await this.#broadcast({
       cdm: 1,
       ctx: this.name,
@@ -165,7 +224,7 @@ export class DeltaManager implements Manager {
       if (session.maxInactiveInterval <= 0 || idle < session.maxInactiveInterval * 1000) continue;
       const route = parseSessionId(session.id)?.route ?? "";
       const mine = route === this.#options.jvmRoute || (!routes.has(route) && smallest);
-      if (mine) await this.invalidate(session.id).catch(() => {});
+      if (mine) await this.invalidate(session.id, "expired").catch(() => {});
     }
   }
 
@@ -196,12 +255,19 @@ export class DeltaManager implements Manager {
     if (!this.#started) return;
     this.counters.received++;
     switch (message.t) {
-      case "delta":
-        this.store.apply(message.d);
+      case "delta": {
+        const known = this.store.get(message.d.id) !== undefined;
+        const session = this.store.apply(message.d);
+        if (session) this.#announce(session, message.d, !known, true);
         return;
-      case "gone":
-        this.store.invalidate(message.id, this.#tombstoneUntil());
+      }
+      case "gone": {
+        const session = this.store.invalidate(message.id, this.#tombstoneUntil());
+        if (session) {
+          this.#fire(true, (l) => l.destroyed?.(session, message.why ?? "invalidated", true));
+        }
         return;
+      }
       case "state?":
         // Stream after acknowledging the request: the requester's receive queue stays free.
         void this.#sendState(message.q, sender);

@@ -124,3 +124,53 @@ describe("DeltaManager", () => {
     assert.ok(late.counters.received >= 200, `in chunks: ${late.counters.received} messages`);
   });
 });
+
+describe("DeltaManager session listeners", () => {
+  let harness: DeltaHarness;
+  afterEach(() => harness?.teardown());
+
+  it("fire where a change happens and, with notifyListenersOnReplication, on replicas", async () => {
+    harness = deltaHarness({ sendOptions: 6 });
+    const a = await harness.createNode();
+    await a.start();
+    const b = await harness.createNode();
+    await b.start();
+    const seen: string[] = [];
+    const record = (node: string) => ({
+      created: (_s: unknown, replicated: boolean) => seen.push(`${node} created ${replicated}`),
+      attributeChanged: (_s: unknown, name: string, value: unknown, replicated: boolean) =>
+        seen.push(`${node} ${name}=${String(value)} ${replicated}`),
+      destroyed: (_s: unknown, reason: string, replicated: boolean) =>
+        seen.push(`${node} destroyed ${reason} ${replicated}`),
+    });
+    a.addSessionListener(record("a"));
+    b.addSessionListener(record("b"));
+    const s = a.createSession();
+    s.attributes.set("user", "alice");
+    await a.requestCompleted(s.id);
+    await a.invalidate(s.id);
+    await waitFor(harness.clock, () => seen.includes("b destroyed invalidated true"), "b's hook");
+    assert.deepEqual(seen, [
+      "a created false",
+      "a user=alice false",
+      "b created true",
+      "b user=alice true",
+      "a destroyed invalidated false",
+      "b destroyed invalidated true",
+    ]);
+  });
+
+  it("stay quiet on replicas without notifyListenersOnReplication", async () => {
+    harness = deltaHarness({ sendOptions: 6, attributes: { notifyListenersOnReplication: false } });
+    const a = await harness.createNode();
+    await a.start();
+    const b = await harness.createNode();
+    await b.start();
+    const seen: string[] = [];
+    b.addSessionListener({ created: () => seen.push("created") });
+    const s = a.createSession();
+    await a.requestCompleted(s.id);
+    await waitFor(harness.clock, () => b.findSession(s.id) !== undefined, "replication");
+    assert.deepEqual(seen, []);
+  });
+});

@@ -81,6 +81,7 @@ export default definePlugin({
       stateTransferTimeout: init.stateTransferTimeout as number,
       maxInactiveInterval: init.maxInactiveInterval as number,
       expireSessionsOnShutdown: init.expireSessionsOnShutdown as boolean,
+      notifyListenersOnReplication: init.notifyListenersOnReplication as boolean,
       processExpiresFrequency: init.processExpiresFrequency as number,
     });
   },
