@@ -267,6 +267,71 @@ export class Host {
         })),
       });
     }
+    if (url.pathname === "/_conclave/metrics") {
+      return new Response(this.#metrics(), {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
+    }
     return new Response("Not Found", { status: 404 });
+  }
+
+  /** Prometheus text exposition of the node's counters. */
+  #metrics(): string {
+    const s = this.#node.channel.stats;
+    const lines: string[] = [];
+    const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+    };
+    const route = `jvmRoute="${this.#node.jvmRoute}"`;
+    metric("conclave_members", "gauge", "Other live members.", [[
+      `{${route}}`,
+      this.#node.members().length,
+    ]]);
+    metric(
+      "conclave_sessions",
+      "gauge",
+      "Sessions held, per app.",
+      this.#apps.map((a) => [`{${route},app="${a.config.path}"}`, a.manager.sessionCount]),
+    );
+    metric("conclave_messages_sent_total", "counter", "Channel messages sent.", [[
+      `{${route}}`,
+      s.messagesSent,
+    ]]);
+    metric("conclave_messages_received_total", "counter", "Channel messages received.", [[
+      `{${route}}`,
+      s.messagesReceived,
+    ]]);
+    metric("conclave_bytes_sent_total", "counter", "Payload bytes sent (times destinations).", [[
+      `{${route}}`,
+      s.bytesSent,
+    ]]);
+    metric("conclave_bytes_received_total", "counter", "Payload bytes received.", [[
+      `{${route}}`,
+      s.bytesReceived,
+    ]]);
+    metric("conclave_send_failures_total", "counter", "Sends that missed a member.", [[
+      `{${route}}`,
+      s.sendFailures,
+    ]]);
+    metric(
+      "conclave_replication_lag_ms",
+      "gauge",
+      "Mean and max time from send to receive of channel messages.",
+      [
+        [`{${route},stat="mean"}`, s.lagSamples ? s.lagMsTotal / s.lagSamples : 0],
+        [`{${route},stat="max"}`, s.lagMsMax],
+      ],
+    );
+    metric(
+      "conclave_state_transfer_ms",
+      "gauge",
+      "Duration of the last state transfer into this node, per app.",
+      this.#apps.map((a) => [
+        `{${route},app="${a.config.path}"}`,
+        (a.manager as { counters?: { transferMs?: number } }).counters?.transferMs ?? 0,
+      ]),
+    );
+    return `${lines.join("\n")}\n`;
   }
 }

@@ -47,6 +47,11 @@ export interface ChannelStats {
   bytesReceived: number;
   sendFailures: number;
   decodeFailures: number;
+  /** Sum and count of (receive time - send time) of received messages, ms: replication lag. */
+  lagMsTotal: number;
+  lagSamples: number;
+  /** The largest lag seen, ms. */
+  lagMsMax: number;
 }
 
 /**
@@ -79,6 +84,9 @@ export class GroupChannel extends InterceptorBase {
     bytesReceived: 0,
     sendFailures: 0,
     decodeFailures: 0,
+    lagMsTotal: 0,
+    lagSamples: 0,
+    lagMsMax: 0,
   };
 
   constructor(init: GroupChannelInit) {
@@ -164,6 +172,11 @@ export class GroupChannel extends InterceptorBase {
   override async messageReceived(message: ChannelMessage): Promise<void> {
     this.stats.messagesReceived++;
     this.stats.bytesReceived += message.payload.length;
+    // Sender and receiver clocks agree on one host and roughly (NTP) across hosts.
+    const lag = Math.max(0, this.#clock.now() - message.timestamp);
+    this.stats.lagMsTotal += lag;
+    this.stats.lagSamples++;
+    if (lag > this.stats.lagMsMax) this.stats.lagMsMax = lag;
     let value: unknown;
     if ((message.options & SendOptions.BYTE_MESSAGE) !== 0) {
       value = message.payload;

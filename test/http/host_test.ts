@@ -114,3 +114,20 @@ describe("host mode", () => {
     assert.ok(status.apps[0].sessions >= 1);
   });
 });
+
+describe("host mode metrics", () => {
+  it("exposes Prometheus text with members, sessions and channel counters", async () => {
+    const network = `metrics-${UniqueId.random().hex}`;
+    const node = await startNode(config(network, "m1"), { logger: silentLogger(), host: true });
+    try {
+      await get(node.url as string);
+      const text = await (await fetch(`${node.url}/_conclave/metrics`)).text();
+      assert.match(text, /^# TYPE conclave_members gauge$/m);
+      assert.match(text, /^conclave_sessions\{jvmRoute="m1",app="\/"\} 1$/m);
+      assert.match(text, /^conclave_messages_sent_total\{jvmRoute="m1"\} \d+$/m);
+      assert.match(text, /^conclave_replication_lag_ms\{jvmRoute="m1",stat="max"\} \d/m);
+    } finally {
+      await node.stop();
+    }
+  });
+});

@@ -64,7 +64,7 @@ export class DeltaManager implements Manager {
   #transfer: { q: string; done: () => void } | undefined;
   #listeners: SessionListener[] = [];
   /** Messages sent and received, for tests and metrics. */
-  readonly counters = { sent: 0, received: 0, transfers: 0, transferFailures: 0 };
+  readonly counters = { sent: 0, received: 0, transfers: 0, transferFailures: 0, transferMs: 0 };
 
   constructor(options: DeltaManagerOptions) {
     this.name = options.name;
@@ -344,6 +344,7 @@ export class DeltaManager implements Manager {
       this.#transfer = undefined;
       if (ok) {
         this.counters.transfers++;
+        this.counters.transferMs = clock.now() - started;
         logger.info(
           { from: member.name, sessions: this.store.size, ms: clock.now() - started },
           "State transfer done",
