@@ -37,6 +37,8 @@ export type AppHandler =
 type SessionManager = Omit<Manager, "findSession" | "createSession"> & SessionOwner & {
   findSession(id: string): StoredSession | undefined;
   createSession(): StoredSession;
+  /** Managers that hold only some sessions fetch the others on demand. */
+  fetchSession?(id: string): Promise<StoredSession | undefined>;
 };
 
 interface App {
@@ -178,6 +180,10 @@ export class Host {
     const raw = cookieValue(request.headers.get("cookie"), config.cookieName);
     const requestedId = parseSessionId(raw) ? raw : undefined;
     let requested: StoredSession | undefined | null = null; // null: not looked up yet
+    if (requestedId && manager.fetchSession) {
+      // BackupManager: the session may live on other nodes; bring it here before the app runs.
+      requested = await manager.fetchSession(requestedId);
+    }
     const lookUp = (): StoredSession | undefined => {
       if (requested === null) {
         requested = requestedId ? manager.findSession(requestedId) : undefined;

@@ -84,7 +84,8 @@ export async function createNode(
   const config = isLoaded(input) ? input : loadConfig(input);
   const uniqueId = UniqueId.random();
   const jvmRoute = config.jvmRoute ?? `node-${uniqueId.hex.slice(0, 8)}`;
-  const root = options.logger ?? createLogger({ level: config.logLevel, bindings: { jvmRoute } });
+  const root = options.logger ??
+    createLogger({ level: config.logLevel, bindings: { node: jvmRoute } });
   const clock = options.clock ?? systemClock;
   const local: LocalMemberInit = { id: uniqueId, jvmRoute };
   const log = componentLogger(root, "kernel/node");
@@ -199,6 +200,8 @@ export async function createNode(
     start: async () => {
       await channel.start(config.cluster.channelStartOptions);
       for (const manager of managers.values()) await manager.start();
+      // State transfer done: tell the others this node holds the cluster's sessions.
+      membership.setLocalMemberProperties({ ready: true });
     },
     stop: async () => {
       for (const manager of managers.values()) await manager.stop();

@@ -18,6 +18,7 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, Loader>> = {
   "interceptor/message-dispatch": () => import("../../plugins/interceptor/message-dispatch/mod.ts"),
   "interceptor/tcp-failure-detector": () =>
     import("../../plugins/interceptor/tcp-failure-detector/mod.ts"),
+  "manager/backup": () => import("../../plugins/manager/backup/mod.ts"),
   "manager/delta": () => import("../../plugins/manager/delta/mod.ts"),
   "membership/memory": () => import("../../plugins/membership/memory/mod.ts"),
   "membership/multicast": () => import("../../plugins/membership/multicast/mod.ts"),

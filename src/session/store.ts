@@ -228,6 +228,12 @@ export class SessionStore {
     return session;
   }
 
+  /** Drops a copy this node no longer needs to hold, leaving no tombstone. */
+  forget(id: string): void {
+    const base = parseSessionId(id)?.base;
+    if (base !== undefined) this.#sessions.delete(base);
+  }
+
   /** Forgets tombstones older than `now`. */
   pruneTombstones(now: number): void {
     for (const [base, until] of this.#tombstones) if (until <= now) this.#tombstones.delete(base);

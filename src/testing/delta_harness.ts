@@ -1,5 +1,5 @@
 /**
- * Nodes on the in-memory network with a DeltaManager each, on a manual clock.
+ * Nodes on the in-memory network with a session manager each, on a manual clock.
  *
  * @module
  */
@@ -8,18 +8,38 @@ import { waitFor } from "../../test/conformance/wait.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { silentLogger } from "../kernel/log.ts";
 import { type ClusterNode, createNode } from "../kernel/node.ts";
+import type { Manager } from "../interfaces/manager.ts";
+import type { PluginDescriptor } from "../interfaces/plugin.ts";
+import backupPlugin, { type BackupManager } from "../../plugins/manager/backup/mod.ts";
 import deltaPlugin, { type DeltaManager } from "../../plugins/manager/delta/mod.ts";
 import { ManualClock } from "./manual_clock.ts";
 
 /** A harness whose nodes are also kept, so tests can count messages and stop nodes. */
-export interface DeltaHarness extends ManagerHarness {
-  createNode(): Promise<DeltaManager>;
+export interface NodesHarness<M extends Manager> extends ManagerHarness {
+  createNode(): Promise<M>;
   nodes: ClusterNode[];
 }
 
+export type DeltaHarness = NodesHarness<DeltaManager>;
+
+/** Nodes with a DeltaManager each. */
 export function deltaHarness(
   options: { sendOptions?: number; attributes?: Record<string, unknown> } = {},
 ): DeltaHarness {
+  return managerHarness<DeltaManager>(deltaPlugin, options);
+}
+
+/** Nodes with a BackupManager each. */
+export function backupHarness(
+  options: { sendOptions?: number; attributes?: Record<string, unknown> } = {},
+): NodesHarness<BackupManager> {
+  return managerHarness<BackupManager>(backupPlugin, options);
+}
+
+function managerHarness<M extends Manager>(
+  plugin: PluginDescriptor<"manager">,
+  options: { sendOptions?: number; attributes?: Record<string, unknown> },
+): NodesHarness<M> {
   const clock = new ManualClock();
   const network = `delta-${UniqueId.random().hex}`;
   const nodes: ClusterNode[] = [];
@@ -49,9 +69,9 @@ export function deltaHarness(
         "the new node to see the others",
       );
       const defaults = Object.fromEntries(
-        Object.entries(deltaPlugin.attributes).map(([k, s]) => [k, s.default]),
+        Object.entries(plugin.attributes).map(([k, s]) => [k, s.default]),
       );
-      return deltaPlugin.create({ ...defaults, ...options.attributes }, {
+      return plugin.create({ ...defaults, ...options.attributes }, {
         logger: silentLogger(),
         clock,
         baseDir: ".",
@@ -59,7 +79,7 @@ export function deltaHarness(
         channel: node.channel,
         contextName: "/",
         sendOptions: options.sendOptions ?? 6,
-      }) as DeltaManager;
+      }) as M;
     },
     async teardown() {
       for (const node of nodes) await node.stop();

@@ -18,6 +18,9 @@ import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import { InterceptorBase } from "../../../src/kernel/interceptor_base.ts";
 import type { SocketProvider } from "../../../src/runtime/sockets.ts";
 
+/** When to check again after a broken connection found the member still accepting, ms. */
+const RECHECK_MS = [50, 200, 500];
+
 /** The ping's payload: never a CBOR value, so it cannot collide with an application message. */
 const PING = new TextEncoder().encode("\u00ffconclave-tcp-ping");
 
@@ -42,6 +45,7 @@ export class TcpFailureDetector extends InterceptorBase {
   /** Silent for membership, but still accepting connections. */
   #suspects = new Map<string, Suspect>();
   #checking = new Set<string>();
+  #rechecks = new Set<() => void>();
   #inFlight = new Set<Promise<boolean>>();
   /** Heartbeating, but their receivers refuse connections: not reported up. */
   #unreachable = new Map<string, Member>();
@@ -53,7 +57,8 @@ export class TcpFailureDetector extends InterceptorBase {
 
   /** Members reported up: membership's view, plus suspects that still answer, minus the dead. */
   override getMembers(): readonly Member[] {
-    return [...this.#live.values()];
+    // Membership's record is the freshest (a member announces `ready` after state transfer).
+    return [...this.#live.values()].map((m) => this.next.getMember(m.id) ?? m);
   }
 
   override hasMembers(): boolean {
@@ -61,7 +66,7 @@ export class TcpFailureDetector extends InterceptorBase {
   }
 
   override getMember(id: UniqueId): Member | undefined {
-    return this.#live.get(id.hex);
+    return this.#live.has(id.hex) ? this.next.getMember(id) ?? this.#live.get(id.hex) : undefined;
   }
 
   override memberAdded(member: Member): void {
@@ -97,7 +102,7 @@ export class TcpFailureDetector extends InterceptorBase {
     this.#unreachable.delete(member.id.hex);
     if (!this.#live.has(member.id.hex)) return;
     if (reason === "expired") {
-      void this.#verify(member, "heartbeats stopped");
+      void this.#verify(member, "heartbeats stopped", "expired");
       return;
     }
     this.#report(member, reason ?? "unreachable");
@@ -110,7 +115,7 @@ export class TcpFailureDetector extends InterceptorBase {
 
   override memberSuspected(member: Member, cause: Error): void {
     if (!this.#live.has(member.id.hex)) return;
-    void this.#verify(member, cause.message);
+    void this.#verify(member, cause.message, "broken");
   }
 
   override messageReceived(message: ChannelMessage): Promise<void> {
@@ -125,7 +130,7 @@ export class TcpFailureDetector extends InterceptorBase {
       if (limit >= 0 && now - suspect.since >= limit) {
         this.#suspects.delete(key);
         this.#report(suspect.member, "expired");
-      } else void this.#verify(suspect.member, "still silent");
+      } else void this.#verify(suspect.member, "still silent", "suspect");
     }
     for (const member of this.#unreachable.values()) void this.#admit(member);
     super.heartbeat();
@@ -133,13 +138,23 @@ export class TcpFailureDetector extends InterceptorBase {
 
   override async stop(svc: number): Promise<void> {
     await super.stop(svc);
+    for (const cancel of this.#rechecks) cancel();
+    this.#rechecks.clear();
     this.#live.clear();
     this.#suspects.clear();
     this.#unreachable.clear();
   }
 
-  /** Connects to the member's receiver: refused or timed out means dead. */
-  async #verify(member: Member, why: string): Promise<void> {
+  /**
+   * Connects to the member's receiver: refused or timed out means dead. After a broken
+   * connection one accepted connect proves little (a killed process's kernel may still accept
+   * for some milliseconds after its connections reset), so the check is repeated shortly after.
+   */
+  async #verify(
+    member: Member,
+    why: string,
+    origin: "expired" | "broken" | "recheck" | "suspect",
+  ): Promise<void> {
     const key = member.id.hex;
     if (this.#checking.has(key)) return;
     this.#checking.add(key);
@@ -151,17 +166,29 @@ export class TcpFailureDetector extends InterceptorBase {
       this.#checking.delete(key);
     }
     if (!this.#live.has(key)) return; // reported meanwhile
-    if (alive) {
-      if (!this.#suspects.has(key)) {
-        logger.warn({ member: member.name, why }, "Member suspected but still reachable; kept");
-        this.#suspects.set(key, { member, since: clock.now() });
-      }
-      this.#watch(member);
+    if (!alive) {
+      this.#suspects.delete(key);
+      logger.info({ member: member.name, why }, "Member verified dead over TCP");
+      this.#report(member, "unreachable");
       return;
     }
-    this.#suspects.delete(key);
-    logger.info({ member: member.name, why }, "Member verified dead over TCP");
-    this.#report(member, "unreachable");
+    if (origin === "expired" && !this.#suspects.has(key)) {
+      logger.warn(
+        { member: member.name, why },
+        "Member silent but still reachable; kept as a suspect",
+      );
+      this.#suspects.set(key, { member, since: clock.now() });
+    }
+    if (origin === "broken") {
+      for (const delay of RECHECK_MS) {
+        const cancel = clock.setTimeout(() => {
+          this.#rechecks.delete(cancel);
+          void this.#verify(member, "re-check after a broken connection", "recheck");
+        }, delay);
+        this.#rechecks.add(cancel);
+      }
+    }
+    if (origin !== "recheck") this.#watch(member);
   }
 
   #reachable(member: Member): Promise<boolean> {
@@ -200,12 +227,13 @@ export class TcpFailureDetector extends InterceptorBase {
       address: this.getLocalMember(),
       payload: PING,
     };
-    this.next.sendMessage([member], ping).catch((err) =>
+    this.next.sendMessage([member], ping).catch((err) => {
       this.#options.logger.debug(
         { member: member.name, err: (err as Error).message },
         "Ping failed",
-      )
-    );
+      );
+      if (this.#live.has(member.id.hex)) void this.#verify(member, "ping failed", "recheck");
+    });
   }
 }
 

@@ -50,6 +50,9 @@ class Bottom extends InterceptorBase {
   override getLocalMember(): Member {
     return this.local;
   }
+  override getMember(): Member | undefined {
+    return undefined; // membership's fresher record, when it has one
+  }
   override heartbeat(): void {}
 }
 
@@ -140,6 +143,23 @@ describe("TcpFailureDetector", () => {
       [peer.member.id.hex, "unreachable"],
     );
     assert.equal(detector.getMembers().length, 0);
+  });
+
+  it("checks again shortly after a broken connection that still accepted a connect", async () => {
+    // A killed process's kernel may accept a connect for a few ms after its connections reset.
+    const clock = new ManualClock();
+    const { detector, top } = await stack(clock);
+    const peer = await listening();
+    detector.memberAdded(peer.member);
+    await top.until(() => top.added.length === 1);
+    detector.memberSuspected(peer.member, new Error("connection reset"));
+    await detector.idle();
+    assert.equal(top.gone.length, 0, "the first check was accepted");
+    await peer.receiver.stop(); // the listener goes a moment later
+    await clock.advance(50);
+    await detector.idle();
+    await top.until(() => top.gone.length === 1);
+    assert.equal(top.gone[0].reason, "unreachable");
   });
 
   it("passes a graceful departure up without checking", async () => {

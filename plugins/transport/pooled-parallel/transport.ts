@@ -181,6 +181,8 @@ export class PooledParallelSender implements Sender {
       )
       .catch((cause: Error) => {
         if (this.#connections.get(key) === opening) this.#connections.delete(key);
+        // A refused connect is news for a failure detector too (a member that died quietly).
+        if (this.#started) this.#connectionListener?.(member, cause);
         throw new UnsentError(
           cause instanceof ConclaveError ? cause.code : "SEND_ERR_UNREACHABLE",
           `Cannot connect to ${member.name}: ${cause.message}`,

@@ -1,0 +1,321 @@
+/**
+ * `BackupManager`: each session lives on two nodes, its primary (the node serving it) and one
+ * backup chosen by hashing its id over the members that run the app; every other node knows
+ * only where it lives. Memory per node grows with sessions / members instead of with all of them.
+ *
+ * - At the end of a request the primary sends what changed to the backup only.
+ * - When the backup dies, the primary picks a new one and copies the session there; when the
+ *   primary dies, the backup takes over as primary and copies the session to a new backup.
+ * - A request on a node that holds neither copy fetches the session from where it lives, and that
+ *   node becomes its primary.
+ *
+ * @module
+ */
+import type { Clock } from "../../../src/interfaces/clock.ts";
+import type { Logger } from "../../../src/interfaces/logger.ts";
+import type { Manager, ManagerChannel } from "../../../src/interfaces/manager.ts";
+import type { Member } from "../../../src/interfaces/member.ts";
+import { SendOptions } from "../../../src/interfaces/message.ts";
+import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
+import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
+
+const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
+
+/** Where a session lives, by member id (hex). */
+interface Place {
+  primary: string;
+  backup: string | undefined;
+}
+
+type Wire =
+  | { cbm: 1; ctx: string; t: "copy"; d: SessionDelta; p: Place }
+  | { cbm: 1; ctx: string; t: "where"; id: string; p: Place }
+  | { cbm: 1; ctx: string; t: "gone"; id: string }
+  | { cbm: 1; ctx: string; t: "fetch?"; id: string }
+  | { cbm: 1; ctx: string; t: "fetched"; id: string; d: SessionDelta | null }
+  | { cbm: 1; ctx: string; t: "places?" }
+  | { cbm: 1; ctx: string; t: "places"; list: [string, string, string | null][] };
+
+export interface BackupManagerOptions {
+  name: string;
+  channel: ManagerChannel;
+  clock: Clock;
+  logger: Logger;
+  jvmRoute: string;
+  nodeId: string;
+  sendOptions: number;
+  maxInactiveInterval: number;
+}
+
+/** FNV-1a over the id: a stable, evenly spread choice of backup. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export class BackupManager implements Manager {
+  readonly name: string;
+  /** The sessions this node holds, as primary or backup. */
+  readonly store: SessionStore;
+  #options: BackupManagerOptions;
+  #where = new Map<string, Place>();
+  #started = false;
+  #fetching = new Map<string, (delta: SessionDelta | undefined) => void>();
+  readonly counters = { copiesSent: 0, fetches: 0, restored: 0 };
+
+  constructor(options: BackupManagerOptions) {
+    this.name = options.name;
+    this.#options = options;
+    this.store = new SessionStore(options.nodeId);
+  }
+
+  get sessionCount(): number {
+    return this.#where.size;
+  }
+
+  /** Where a session lives, for tests and status. */
+  placeOf(id: string): Place | undefined {
+    const base = parseSessionId(id)?.base;
+    return base ? this.#where.get(base) : undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const { channel } = this.#options;
+    channel.addChannelListener({
+      accept: (v) =>
+        typeof v === "object" && v !== null && (v as Wire).cbm === 1 &&
+        (v as Wire).ctx === this.name,
+      messageReceived: (v, from) => this.#received(v as Wire, from),
+    });
+    channel.addMembershipListener({
+      memberAdded: () => {},
+      memberDisappeared: (member) => void this.#restore(member.id.hex),
+    });
+    // A joiner learns where every session lives (not the sessions: they stay on two nodes).
+    for (const member of channel.getMembers()) {
+      const learned = new Promise<void>((resolve) => this.#placesDone = resolve);
+      try {
+        await this.#send([member], { cbm: 1, ctx: this.name, t: "places?" });
+      } catch {
+        continue;
+      }
+      await learned;
+      return;
+    }
+  }
+
+  #placesDone: (() => void) | undefined;
+
+  stop(): Promise<void> {
+    this.#started = false;
+    return Promise.resolve();
+  }
+
+  createSession(): StoredSession {
+    const { clock, jvmRoute, maxInactiveInterval } = this.#options;
+    const session = new StoredSession(newSessionId(jvmRoute), clock.now(), maxInactiveInterval);
+    session.unsent = true;
+    this.store.add(session);
+    this.#where.set(session.base, { primary: this.#options.nodeId, backup: undefined });
+    return session;
+  }
+
+  /** The session if this node holds it; see `fetchSession` for one that lives elsewhere. */
+  findSession(id: string): StoredSession | undefined {
+    return this.store.get(id);
+  }
+
+  /**
+   * The session wherever it lives: a copy held here, or fetched from its primary or backup, after
+   * which this node is its primary.
+   */
+  async fetchSession(id: string): Promise<StoredSession | undefined> {
+    const held = this.store.get(id);
+    if (held) return held;
+    const base = parseSessionId(id)?.base;
+    const place = base ? this.#where.get(base) : undefined;
+    if (!base || !place) return undefined;
+    const members = this.#options.channel.getMembers();
+    for (const owner of [place.primary, place.backup]) {
+      const member = members.find((m) => m.id.hex === owner);
+      if (!member) continue;
+      const delta = await this.#ask(member, id);
+      if (!delta) continue;
+      const session = this.store.apply(delta);
+      if (!session) continue;
+      this.counters.fetches++;
+      await this.#takeOver(session);
+      return session;
+    }
+    return undefined;
+  }
+
+  /** Sends the request's changes to the backup (everything, when the backup is new). */
+  async requestCompleted(id: string): Promise<void> {
+    const session = this.store.get(id);
+    if (!session) return;
+    const place = this.#where.get(session.base);
+    const created = session.unsent;
+    const delta = this.store.takeDelta(session);
+    if (!place || place.primary !== this.#options.nodeId) return;
+    const backup = this.#chooseBackup(session.base);
+    const moved = backup?.id.hex !== place.backup;
+    place.backup = backup?.id.hex;
+    if (backup && (delta || moved)) {
+      const payload = moved ? this.store.full(session) : delta;
+      if (payload) {
+        await this.#send([backup], { cbm: 1, ctx: this.name, t: "copy", d: payload, p: place });
+      }
+    }
+    if (created || moved) await this.#announce(session.id, place);
+  }
+
+  async invalidate(id: string): Promise<void> {
+    const session = this.store.invalidate(id, this.#options.clock.now() + 10 * 60_000);
+    const base = parseSessionId(id)?.base;
+    if (base) this.#where.delete(base);
+    if (!session) return;
+    const members = this.#options.channel.getMembers();
+    if (members.length > 0) await this.#send(members, { cbm: 1, ctx: this.name, t: "gone", id });
+  }
+
+  changeId(session: StoredSession): StoredSession {
+    const moved = this.createSession();
+    for (const [name, value] of session.attributes) moved.attributes.set(name, value);
+    for (const name of session.local) moved.local.add(name);
+    void this.invalidate(session.id);
+    return moved;
+  }
+
+  /** The backup for a session: the members running this app, hashed by the session's id. */
+  #chooseBackup(base: string): Member | undefined {
+    const others = [...this.#options.channel.getMembers()].sort((
+      a,
+      b,
+    ) => (a.id.hex < b.id.hex ? -1 : 1));
+    return others.length === 0 ? undefined : others[hash(base) % others.length];
+  }
+
+  async #takeOver(session: StoredSession): Promise<void> {
+    const place: Place = { primary: this.#options.nodeId, backup: undefined };
+    this.#where.set(session.base, place);
+    session.unsent = true; // the next replication sends it whole to the new backup
+    await this.requestCompleted(session.id);
+  }
+
+  /** After `gone` left: restore a second copy of every session it held with this node. */
+  async #restore(gone: string): Promise<void> {
+    for (const [base, place] of this.#where) {
+      const session = this.store.get(base);
+      if (place.primary === gone && place.backup === this.#options.nodeId && session) {
+        this.counters.restored++;
+        await this.#takeOver(session).catch(() => {});
+      } else if (place.primary === this.#options.nodeId && place.backup === gone && session) {
+        this.counters.restored++;
+        place.backup = undefined;
+        session.unsent = true;
+        await this.requestCompleted(session.id).catch(() => {});
+      }
+    }
+  }
+
+  async #announce(id: string, place: Place): Promise<void> {
+    const members = this.#options.channel.getMembers();
+    if (members.length > 0) {
+      await this.#send(members, { cbm: 1, ctx: this.name, t: "where", id, p: place });
+    }
+  }
+
+  async #send(to: readonly Member[], message: Wire): Promise<unknown> {
+    if (message.t === "copy") this.counters.copiesSent++;
+    const sync = message.t !== "copy" && message.t !== "where" && message.t !== "gone";
+    return await this.#options.channel.send(to, message, sync ? SYNC : this.#options.sendOptions);
+  }
+
+  #ask(member: Member, id: string): Promise<SessionDelta | undefined> {
+    return new Promise((resolve) => {
+      const key = `${member.id.hex} ${parseSessionId(id)?.base}`;
+      this.#fetching.set(key, resolve);
+      this.#send([member], { cbm: 1, ctx: this.name, t: "fetch?", id }).catch(() => {
+        this.#fetching.delete(key);
+        resolve(undefined);
+      });
+    });
+  }
+
+  #received(message: Wire, from: Member): void | Promise<void> {
+    if (!this.#started) return;
+    if (message.t === "places?" || message.t === "places") {
+      return this.#placesMessage(message, from);
+    }
+    const base = parseSessionId(message.t === "copy" ? message.d.id : message.id)?.base;
+    if (!base) return;
+    switch (message.t) {
+      case "copy":
+        this.store.apply(message.d);
+        this.#where.set(base, message.p);
+        return;
+      case "fetched": {
+        const key = `${from.id.hex} ${base}`;
+        const waiting = this.#fetching.get(key);
+        this.#fetching.delete(key);
+        waiting?.(message.d ?? undefined);
+        return;
+      }
+      case "where":
+        this.#where.set(base, message.p);
+        // A copy this node no longer needs: it is neither primary nor backup now.
+        if (
+          message.p.primary !== this.#options.nodeId && message.p.backup !== this.#options.nodeId
+        ) {
+          this.store.forget(message.id);
+        }
+        return;
+      case "gone":
+        this.#where.delete(base);
+        this.store.invalidate(message.id, this.#options.clock.now() + 10 * 60_000);
+        return;
+      case "fetch?": {
+        const session = this.store.get(message.id);
+        const reply: Wire = {
+          cbm: 1,
+          ctx: this.name,
+          t: "fetched",
+          id: message.id,
+          d: session ? this.store.full(session) : null,
+        };
+        // Answer after this message's ack: the asker's receive queue must not wait on us.
+        queueMicrotask(() => void this.#send([from], reply).catch(() => {}));
+        return;
+      }
+    }
+  }
+
+  #placesMessage(
+    message: Extract<Wire, { t: "places?" | "places" }>,
+    from: Member,
+  ): void {
+    switch (message.t) {
+      case "places?": {
+        const list: [string, string, string | null][] = [...this.#where].map((
+          [id, p],
+        ) => [id, p.primary, p.backup ?? null]);
+        queueMicrotask(() =>
+          void this.#send([from], { cbm: 1, ctx: this.name, t: "places", list }).catch(() => {})
+        );
+        return;
+      }
+      case "places": {
+        for (const [id, primary, backup] of message.list) {
+          if (!this.#where.has(id)) this.#where.set(id, { primary, backup: backup ?? undefined });
+        }
+        this.#placesDone?.();
+        this.#placesDone = undefined;
+        return;
+      }
+    }
+  }
+}
