@@ -6,8 +6,10 @@
  */
 import type { Logger } from "../interfaces/logger.ts";
 import type { Manager } from "../interfaces/manager.ts";
+import type { SessionListener } from "../interfaces/session_listener.ts";
 import type { Exchange, Valve } from "../interfaces/valve.ts";
 import type { AppConfig } from "../kernel/config/types.ts";
+import { configError } from "../kernel/config/config_error.ts";
 import { ConclaveError } from "../kernel/errors.ts";
 import type { ClusterNode } from "../kernel/node.ts";
 import { moduleUrl } from "../kernel/resolve.ts";
@@ -54,10 +56,13 @@ function isSessionManager(manager: Manager): manager is Manager & SessionManager
 }
 
 /** Loads an app module; its default export must be a fetch handler. */
-export async function loadApp(config: AppConfig, baseDir: string): Promise<App["fetch"]> {
-  let module: { default?: unknown };
+export async function loadApp(
+  config: AppConfig,
+  baseDir: string,
+): Promise<{ fetch: App["fetch"]; sessionListener?: SessionListener }> {
+  let module: { default?: unknown; sessionListener?: SessionListener };
   try {
-    module = await import(moduleUrl(config.module, baseDir));
+    module = await import(moduleUrl(config.module ?? "", baseDir));
   } catch (cause) {
     throw new ConclaveError(
       "APP_ERR_LOAD",
@@ -66,9 +71,14 @@ export async function loadApp(config: AppConfig, baseDir: string): Promise<App["
     );
   }
   const handler = module.default as AppHandler | undefined;
-  if (typeof handler === "function") return handler;
+  const listener = module.sessionListener;
+  const sessionListener = typeof listener === "object" && listener !== null ? listener : undefined;
+  if (typeof handler === "function") return { fetch: handler, sessionListener };
   if (handler && typeof (handler as { fetch?: unknown }).fetch === "function") {
-    return (request, ctx) => (handler as { fetch: App["fetch"] }).fetch(request, ctx);
+    return {
+      fetch: (request, ctx) => (handler as { fetch: App["fetch"] }).fetch(request, ctx),
+      sessionListener,
+    };
   }
   throw new ConclaveError(
     "APP_ERR_LOAD",
@@ -109,8 +119,20 @@ export class Host {
   /** Loads the apps and listens on the configured `http` address. */
   async start(): Promise<string> {
     const { config } = this.#node;
+    config.apps.forEach((app, i) => {
+      if (app.module === undefined) {
+        throw configError(
+          "CONFIG_ERR_MISSING",
+          { file: config.file, positions: config.context.positions },
+          `apps[${i}].module`,
+          "no module",
+          'the app\'s module, such as "./app.ts" (host mode serves every app)',
+          `apps[${i}]`,
+        );
+      }
+    });
     for (const app of config.apps) {
-      const fetch = await loadApp(app, config.baseDir);
+      const { fetch, sessionListener } = await loadApp(app, config.baseDir);
       let manager = this.#node.managers.get(app.path);
       if (!manager) {
         // Not distributable: sessions stay on this node, as in a plain servlet container.
@@ -138,6 +160,10 @@ export class Host {
           "APP_ERR_LOAD",
           `The manager of ${app.path} cannot serve sessions to apps`,
         );
+      }
+      if (sessionListener) {
+        const m = manager as { addSessionListener?: (l: SessionListener) => void };
+        m.addSessionListener?.(sessionListener);
       }
       this.#apps.push({
         config: app,
@@ -196,6 +222,7 @@ export class Host {
       members: () => this.#node.members().map((m) => ({ name: m.name, jvmRoute: m.jvmRoute })),
       getSession: (create = true) => {
         if (session && !session.invalid) return session;
+        if (session?.invalid) requested = undefined; // that one is gone: a new one, if asked
         const found = lookUp();
         if (found) {
           found.lastAccessedTime = Date.now();

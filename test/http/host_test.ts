@@ -131,3 +131,58 @@ describe("host mode metrics", () => {
     }
   });
 });
+
+describe("host mode apps", () => {
+  function appConfig(network: string, module?: string) {
+    return loadConfig({
+      jvmRoute: "solo",
+      http: { host: "127.0.0.1", port: 0 },
+      apps: [{ path: "/", ...(module ? { module } : {}), distributable: true }],
+      cluster: {
+        className: "SimpleTcpCluster",
+        channelSendOptions: 6,
+        channel: {
+          className: "GroupChannel",
+          membership: { className: "MemoryMembership", network },
+          receiver: { className: "MemoryReceiver", network, port: 0 },
+          sender: { className: "MemorySender", network },
+          interceptors: [],
+        },
+      },
+    }, { baseDir: root });
+  }
+
+  it("registers an app's exported sessionListener, and a new session after invalidate() in one request", async () => {
+    const { events } = await import("./fixtures/listener_app.ts");
+    const node = await startNode(
+      appConfig(`listener-${UniqueId.random().hex}`, "./test/http/fixtures/listener_app.ts"),
+      { logger: silentLogger(), host: true },
+    );
+    try {
+      const first = await fetch(`${node.url}/`);
+      const { id } = await first.json() as { id: string };
+      assert.ok(events.includes(`created ${id} false`), events.join("; "));
+      const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0];
+      const again = await fetch(`${node.url}/relogin`, { headers: { cookie } });
+      const body = await again.json() as { old: string; new: string };
+      assert.equal(body.old, id);
+      assert.notEqual(body.new, id);
+      assert.ok(events.includes(`destroyed ${id} invalidated`));
+      assert.match(again.headers.get("set-cookie") ?? "", new RegExp(`^JSESSIONID=${body.new};`));
+    } finally {
+      await node.stop();
+    }
+  });
+
+  it("refuses to host an app without a module, naming the path (library mode needs none)", async () => {
+    await assert.rejects(
+      startNode(appConfig(`nomodule-${UniqueId.random().hex}`), {
+        logger: silentLogger(),
+        host: true,
+      }),
+      (e: unknown) =>
+        (e as { code?: string }).code === "CONFIG_ERR_MISSING" &&
+        (e as { path?: string }).path === "apps[0].module",
+    );
+  });
+});

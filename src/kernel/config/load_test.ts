@@ -480,13 +480,13 @@ const BAD: [string, string, LoadOptions, ConfigErrorFields][] = [
     line: 1,
     column: 20,
   }],
-  ["an app without module", '{"apps": [{"path": "/"},\n  {"path": "/b"}]}', {}, {
+  ["an app with an empty module", '{"apps": [{"path": "/", "module": " "}]}', {}, {
     code: "CONFIG_ERR_MISSING",
     path: "apps[0].module",
-    found: "no module",
+    found: '" " (string)',
     expected: 'the app\'s module, such as "./app.ts"',
     line: 1,
-    column: 11,
+    column: 35,
   }],
   [
     "two apps on one path",

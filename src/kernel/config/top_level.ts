@@ -50,7 +50,7 @@ export function readListener(
 /**
  * Reads `apps`.
  *
- * @throws {CONFIG_ERR_MISSING} an app without a module
+ * @throws {CONFIG_ERR_MISSING} an app with an empty module
  * @throws {CONFIG_ERR_RANGE} a path not starting with "/", used twice, or a bad cookie name
  */
 export function readApps(raw: readonly unknown[], scope: Scope): AppConfig[] {
@@ -70,7 +70,9 @@ export function readApps(raw: readonly unknown[], scope: Scope): AppConfig[] {
         describeValue(attrs[key]),
         expected,
       );
-    if (app.module === undefined || app.module.trim() === "") {
+    // Library mode's apps are served by the user's framework and need no module; host mode
+    // checks that every app it serves has one.
+    if (app.module !== undefined && app.module.trim() === "") {
       throw configError(
         "CONFIG_ERR_MISSING",
         scope,

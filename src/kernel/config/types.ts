@@ -71,7 +71,7 @@ export interface AppConfig {
   /** URL path prefix, always starting with `/`; also the session cookie's `Path`. */
   readonly path: string;
   /** Module specifier of the app, resolved against `baseDir` by the app loader. */
-  readonly module: string;
+  readonly module?: string;
   readonly distributable: boolean;
   /** Sets the session cookie's `Secure` flag. */
   readonly secure: boolean;
