@@ -208,6 +208,11 @@ export const ERROR_CODES = {
     meaning: "A session id given in code is malformed or already in use",
     fix: "Use `newSessionId(jvmRoute)` for ids, or let the manager choose",
   },
+  SESSION_ERR_REPLICATION: {
+    meaning:
+      "A replication message from another node was malformed; it was refused, nothing applied",
+    fix: "Run the same Conclave version on all nodes; see the sending node's log",
+  },
   SESSION_ERR_INVALIDATED: {
     meaning: "A session was used after `invalidate()`",
     fix: "Call `ctx.getSession()` again for a new session",

@@ -90,12 +90,12 @@ export class MemoryNetwork {
       try {
         await handler(copy);
       } catch (cause) {
+        // The same words as the TCP transport's fail-ack: the remote code and message.
+        const code = (cause as { code?: string })?.code ?? "ERROR";
         throw new ConclaveError(
           "SEND_ERR_REMOTE_PROCESSING",
-          `${to.name} failed to process the message`,
-          {
-            cause,
-          },
+          `${to.name} failed to process the message: ${code}: ${(cause as Error)?.message}`,
+          { cause },
         );
       }
     });

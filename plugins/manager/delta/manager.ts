@@ -17,6 +17,7 @@ import { SendOptions } from "../../../src/interfaces/message.ts";
 import type { SessionListener } from "../../../src/interfaces/session_listener.ts";
 import { ConclaveError } from "../../../src/kernel/errors.ts";
 import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
+import { checkDelta } from "../../../src/session/wire_check.ts";
 import {
   type SessionDelta,
   SessionStore,
@@ -256,6 +257,7 @@ export class DeltaManager implements Manager {
     this.counters.received++;
     switch (message.t) {
       case "delta": {
+        checkDelta(message.d);
         const known = this.store.get(message.d.id) !== undefined;
         const session = this.store.apply(message.d);
         if (session) this.#announce(session, message.d, !known, true);
@@ -273,6 +275,10 @@ export class DeltaManager implements Manager {
         void this.#sendState(message.q, sender);
         return;
       case "state": {
+        if (!Array.isArray(message.s)) {
+          throw new ConclaveError("SESSION_ERR_REPLICATION", "A state chunk without sessions");
+        }
+        message.s.forEach((d) => checkDelta(d));
         for (const delta of message.s) this.store.apply(delta);
         const transfer = this.#transfer;
         if (transfer && transfer.q === message.q) {
@@ -319,7 +325,8 @@ export class DeltaManager implements Manager {
   /** Asks one member after another for the state until one delivers it whole. */
   async #fetchState(): Promise<void> {
     const { channel, clock, logger, stateTransferTimeout } = this.#options;
-    const members = channel.getMembers();
+    // Ask members that hold the state first: a node joining at the same time has nothing yet.
+    const members = [...channel.getMembers()].sort((a, b) => Number(b.ready) - Number(a.ready));
     if (members.length === 0) return;
     const started = clock.now();
     for (const member of members) {

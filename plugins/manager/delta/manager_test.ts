@@ -174,3 +174,41 @@ describe("DeltaManager session listeners", () => {
     assert.deepEqual(seen, []);
   });
 });
+
+describe("DeltaManager under bad replication messages", () => {
+  let harness: DeltaHarness;
+  afterEach(() => harness?.teardown());
+
+  it("refuses a malformed delta with a coded fail-ack and applies nothing", async () => {
+    harness = deltaHarness({ sendOptions: 6 });
+    const a = await harness.createNode();
+    await a.start();
+    const b = await harness.createNode();
+    await b.start();
+    const channel = harness.nodes[0].channel;
+    const bad = [
+      { id: "not-an-id", created: 0, accessed: 0, interval: 0, meta: [1, "x"], attrs: [] },
+      { id: `${"a".repeat(32)}.n1`, created: 0, accessed: 0, interval: 0, meta: "v", attrs: [] },
+      {
+        id: `${"b".repeat(32)}.n1`,
+        created: 0,
+        accessed: 0,
+        interval: 0,
+        meta: [1, "x"],
+        attrs: [["k"]],
+      },
+    ];
+    for (const d of bad) {
+      await assert.rejects(
+        channel.send(channel.getMembers(), { cdm: 1, ctx: "/", t: "delta", d }, 6),
+        /SESSION_ERR_REPLICATION/,
+      );
+    }
+    assert.equal(b.sessionCount, 0);
+    // b still replicates normally afterwards.
+    const s = a.createSession();
+    s.attributes.set("ok", true);
+    await a.requestCompleted(s.id);
+    assert.equal(b.findSession(s.id)?.attributes.get("ok"), true);
+  });
+});
