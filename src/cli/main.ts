@@ -1,6 +1,6 @@
 /**
  * The `conclave` command: `start` (the default) runs one node until SIGINT or SIGTERM; `certs`
- * creates a cluster CA and node certificates.
+ * creates a cluster CA and node certificates; `status` prints a node's view of the cluster.
  *
  * @module
  */
@@ -10,7 +10,7 @@ import { ConclaveError, exitCodeFor } from "../kernel/errors.ts";
 import { startNode } from "../kernel/node.ts";
 import { parseStartArgs, START_USAGE } from "./args.ts";
 
-const COMMANDS = ["start", "certs"];
+const COMMANDS = ["start", "certs", "status"];
 
 /**
  * Runs the command line; resolves to the exit status: 0 after a clean stop (or `certs` done), 2 for
@@ -27,6 +27,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       ),
     );
     return 2;
+  }
+  if (command === "status") {
+    try {
+      const { statusCommand } = await import("./status.ts");
+      return await statusCommand(args);
+    } catch (error) {
+      report(error);
+      return exitCodeFor(error);
+    }
   }
   if (command === "certs") {
     try {

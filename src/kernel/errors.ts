@@ -37,6 +37,10 @@ export const ERROR_CODES = {
     fix: "Check that the `--out` folder can be created and written",
   },
   // --- configuration file ---
+  STATUS_ERR_UNREACHABLE: {
+    meaning: "`conclave status` could not read the node's admin endpoint",
+    fix: "Check --url, and run it on the node's host (the admin surface answers loopback only)",
+  },
   CONFIG_ERR_FILE_READ: {
     meaning: "The configuration file cannot be read",
     fix: "Check the `--config` path and the file's permissions",
