@@ -1,6 +1,7 @@
 /**
  * The `conclave` command: `start` (the default) runs one node until SIGINT or SIGTERM; `certs`
- * creates a cluster CA and node certificates; `status` prints a node's view of the cluster.
+ * creates a cluster CA and node certificates; `status` prints a node's view of the cluster;
+ * `convert` turns a Tomcat server.xml `<Cluster>` into cluster.json.
  *
  * @module
  */
@@ -10,7 +11,7 @@ import { ConclaveError, exitCodeFor } from "../kernel/errors.ts";
 import { startNode } from "../kernel/node.ts";
 import { parseStartArgs, START_USAGE } from "./args.ts";
 
-const COMMANDS = ["start", "certs", "status"];
+const COMMANDS = ["start", "certs", "status", "convert"];
 
 /**
  * Runs the command line; resolves to the exit status: 0 after a clean stop (or `certs` done), 2 for
@@ -27,6 +28,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       ),
     );
     return 2;
+  }
+  if (command === "convert") {
+    try {
+      const { convertCommand } = await import("./convert.ts");
+      return await convertCommand(args);
+    } catch (error) {
+      report(error);
+      return exitCodeFor(error);
+    }
   }
   if (command === "status") {
     try {

@@ -37,6 +37,10 @@ export const ERROR_CODES = {
     fix: "Check that the `--out` folder can be created and written",
   },
   // --- configuration file ---
+  CLI_ERR_CONVERT: {
+    meaning: "`conclave convert` was given XML that is not well formed or has no `<Cluster>`",
+    fix: "Point it at the server.xml that holds the `<Cluster>` element",
+  },
   STATUS_ERR_UNREACHABLE: {
     meaning: "`conclave status` could not read the node's admin endpoint",
     fix: "Check --url, and run it on the node's host (the admin surface answers loopback only)",
