@@ -35,11 +35,11 @@ step deno "$BIN/deno" test -A --no-check "${FILES[@]}"
 step bun "$BIN/bun" test "${FILES[@]}"
 
 # --- per-runtime counts ---
-num() { grep -oE "$1" "$2" | tail -n 1 | grep -oE '[0-9]+' | head -n 1; }
+num() { grep -aoE "$1" "$2" | tail -n 1 | grep -oE '[0-9]+' | head -n 1; }
 node_pass=$(num '^# pass [0-9]+' "$LOGS/node.log"); node_fail=$(num '^# fail [0-9]+' "$LOGS/node.log")
 node_skip=$(num '^# skipped [0-9]+' "$LOGS/node.log")
 # Deno runs each describe as one test and each it as a step: count the steps.
-deno_line=$(grep -E '^(ok|FAILED) \|' "$LOGS/deno.log" | tail -n 1)
+deno_line=$(grep -aE '^(ok|FAILED) \|' "$LOGS/deno.log" | tail -n 1)
 deno_count() { # deno_count WORD: steps for WORD (passed/failed/ignored), else the plain count
   local part; part=$(echo "$deno_line" | grep -oE "[0-9]+ $1( \([0-9]+ steps?\))?")
   if [[ $part == *step* ]]; then echo "$part" | grep -oE '\([0-9]+' | tr -d '('; else echo "${part%% *}"; fi

@@ -1,0 +1,442 @@
+/**
+ * Helpers for tests that run real nodes as processes: `node.ts` on Node, Deno or Bun (optionally
+ * inside a network namespace), waiting for their pino log lines, configuration files, free ports,
+ * and a small network of namespaces that the test creates and removes.
+ *
+ * The network follows the runtime probe (section 6): one namespace holds bridge `br0`; each host
+ * is a namespace joined to it by a veth pair made between the two namespaces, so the root namespace
+ * gets no new link and no address. Host N has `lo` up and 10.200.0.N/24 on its `eth0`.
+ *
+ * Everything started here is ended by pid, and every namespace made here is deleted, by the
+ * test's `after()` and, should the test process end first, by an exit handler.
+ *
+ * @module
+ */
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { detectRuntime } from "../../src/runtime/detect.ts";
+
+/** The repository's root folder. */
+export const REPO: string = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const ENTRY = join(REPO, "node.ts");
+const BIN = join(REPO, "node_modules/.bin");
+
+export type Runtime = "node" | "deno" | "bun";
+export const RUNTIMES: readonly Runtime[] = ["node", "deno", "bun"];
+
+/** The command line that runs `node.ts` on `runtime`, whichever runtime runs the test. */
+export function nodeCommand(runtime: Runtime): string[] {
+  switch (runtime) {
+    case "node": {
+      // `--import tsx` resolves from the working directory: the repository's node_modules.
+      const node = detectRuntime().name === "node" ? process.execPath : "node";
+      return [node, "--import", "tsx", ENTRY];
+    }
+    case "deno":
+      return [join(BIN, "deno"), "run", "-A", ENTRY];
+    case "bun":
+      return [join(BIN, "bun"), "run", ENTRY];
+  }
+}
+
+/** One pino line of a node's stdout. */
+export interface LogLine {
+  msg: string;
+  time: number;
+  jvmRoute?: string;
+  reason?: string;
+  runtime?: string;
+  [key: string]: unknown;
+}
+
+/** Matches the line a ready node logs. */
+export const started = (line: LogLine): boolean => line.msg === "Node started";
+/** Matches the line a node logs when it stopped after a signal. */
+export const stopped = (line: LogLine): boolean => line.msg === "Node stopped";
+/** Matches "Member added" for the member named `jvmRoute`. */
+export const added = (jvmRoute: string) => (line: LogLine): boolean =>
+  line.msg === "Member added" && line.jvmRoute === jvmRoute;
+/** Matches "Member disappeared" for the member named `jvmRoute`. */
+export const disappeared = (jvmRoute: string) => (line: LogLine): boolean =>
+  line.msg === "Member disappeared" && line.jvmRoute === jvmRoute;
+
+export interface NodeProcessOptions {
+  runtime: Runtime;
+  jvmRoute: string;
+  config: string;
+  receiverPort: number;
+  /** Extra environment variables (the configuration may substitute them). */
+  env?: Record<string, string>;
+  /** Runs the node inside this network namespace (`ip netns exec`, which execs: same pid). */
+  netns?: string;
+}
+
+export interface WaitOptions {
+  /** Only lines from this index on count (see {@link NodeProcess.mark}). */
+  from?: number;
+  /** A deadline for a failing test, not a pause: the wait ends as soon as the line appears. */
+  timeoutMs?: number;
+}
+
+const running = new Set<NodeProcess>();
+
+/** A node running as a child process, with the log lines it printed so far. */
+export class NodeProcess {
+  readonly jvmRoute: string;
+  readonly runtime: Runtime;
+  readonly pid: number;
+  readonly lines: LogLine[] = [];
+  /** Resolves when the process ended and its output was read. */
+  readonly exited: Promise<void>;
+  #child: ChildProcess;
+  #other: string[] = [];
+  #partial = "";
+  #stderr = "";
+  #exit: string | undefined;
+  #listeners = new Set<() => void>();
+
+  constructor(options: NodeProcessOptions) {
+    this.jvmRoute = options.jvmRoute;
+    this.runtime = options.runtime;
+    const [command, ...args] = [
+      ...(options.netns ? ["ip", "netns", "exec", options.netns] : []),
+      ...nodeCommand(options.runtime),
+      "--config",
+      options.config,
+      "--jvm-route",
+      options.jvmRoute,
+      "--receiver-port",
+      String(options.receiverPort),
+    ];
+    this.#child = spawn(command, args, {
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    if (this.#child.pid === undefined) {
+      this.#child.once("error", () => {}); // reported by the throw
+      throw new Error(`Cannot start ${command} for node "${options.jvmRoute}"`);
+    }
+    this.pid = this.#child.pid;
+    running.add(this);
+    cleanUpOnExit();
+    this.#child.stdout!.setEncoding("utf8");
+    this.#child.stderr!.setEncoding("utf8");
+    this.#child.stdout!.on("data", (chunk: string) => this.#read(chunk));
+    this.#child.stderr!.on("data", (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-4000);
+    });
+    this.exited = new Promise((resolve) => {
+      const end = (status: string) => {
+        if (this.#exit !== undefined) return;
+        this.#exit = status;
+        running.delete(this);
+        this.#notify();
+        resolve();
+      };
+      this.#child.on("error", (err) => end(`failed to start: ${err.message}`));
+      this.#child.on("close", (code, signal) => end(signal ? `signal ${signal}` : `code ${code}`));
+    });
+  }
+
+  /** Whether the process is still running. */
+  get running(): boolean {
+    return this.#exit === undefined;
+  }
+
+  /** The index the next line will get: lines from here on are "later". */
+  mark(): number {
+    return this.lines.length;
+  }
+
+  /** Sends `signal` to this process, by its pid, if it still runs. */
+  signal(signal: "SIGTERM" | "SIGKILL"): void {
+    if (this.running) process.kill(this.pid, signal);
+  }
+
+  /** Resolves with the first line from `from` on that matches; rejects on exit or deadline. */
+  waitFor(
+    what: string,
+    predicate: (line: LogLine) => boolean,
+    { from = 0, timeoutMs = 20_000 }: WaitOptions = {},
+  ): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#listeners.delete(check);
+      };
+      const check = () => {
+        const line = this.lines.slice(from).find(predicate);
+        if (line) {
+          done();
+          resolve(line);
+        } else if (this.#exit !== undefined) {
+          done();
+          reject(
+            new Error(`${this.describe()} ended (${this.#exit}) before ${what}\n${this.tail()}`),
+          );
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.describe()}: no ${what} within ${timeoutMs} ms\n${this.tail()}`));
+      }, timeoutMs);
+      this.#listeners.add(check);
+      check();
+    });
+  }
+
+  /** `bun node "n3"`, for messages. */
+  describe(): string {
+    return `${this.runtime} node "${this.jvmRoute}" (pid ${this.pid})`;
+  }
+
+  /** The last lines of output, for failure messages. */
+  tail(count = 25): string {
+    const out = this.lines.slice(-count).map((l) => JSON.stringify(l));
+    return [
+      `--- last stdout lines of ${this.describe()}:`,
+      ...out,
+      ...this.#other.slice(-5),
+      `--- stderr: ${this.#stderr.trim() || "(empty)"}`,
+    ].join("\n");
+  }
+
+  #read(chunk: string): void {
+    const parts = (this.#partial + chunk).split("\n");
+    this.#partial = parts.pop() ?? "";
+    for (const text of parts) {
+      if (text.trim() === "") continue;
+      try {
+        this.lines.push(JSON.parse(text) as LogLine);
+      } catch {
+        this.#other.push(text);
+      }
+    }
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const check of [...this.#listeners]) check();
+  }
+}
+
+/** Kills (SIGKILL, by pid) every node still running and waits, briefly, for them to end. */
+export async function killAll(timeoutMs = 3000): Promise<void> {
+  const left = [...running];
+  for (const node of left) node.signal("SIGKILL");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.all(left.map((n) => n.exited)),
+    new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
+  ]);
+  clearTimeout(timer);
+}
+
+/** A fresh folder under `.conclave-tmp/` (gitignored). */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = join(REPO, ".conclave-tmp", `${prefix}-${randomBytes(4).toString("hex")}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** Removes a folder made by {@link tempDir}. */
+export function removeDir(dir: string | undefined): Promise<void> {
+  return dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve();
+}
+
+/** Writes `content` as JSON to `dir/name`; returns the path. */
+export async function writeJson(dir: string, name: string, content: unknown): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, JSON.stringify(content, null, 2));
+  return file;
+}
+
+/** A random secret for a cluster's membership, which also keeps other tests' heartbeats out. */
+export function randomSecret(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** A random port in 47000–49999 (other test files pick theirs elsewhere or at random too). */
+export function randomPort(): number {
+  return 47000 + Math.floor(Math.random() * 3000);
+}
+
+/** `count` distinct ports in 47000–49999 that are free on 127.0.0.1 right now. */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < count; tries++) {
+    if (tries > 200) throw new Error("No free port in 47000-49999");
+    const port = randomPort();
+    if (!ports.includes(port) && await isFree(port)) ports.push(port);
+  }
+  return ports;
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A cluster configuration whose receiver listens on `address` (the port comes from
+ * `--receiver-port`), with `membership`, TcpFailureDetector and MessageDispatchInterceptor.
+ */
+export function clusterConfig(membership: Record<string, unknown>, address: string): unknown {
+  return {
+    cluster: {
+      className: "SimpleTcpCluster",
+      channel: {
+        className: "GroupChannel",
+        membership,
+        receiver: { className: "NioReceiver", address, port: 4000, autoBind: 1 },
+        sender: { className: "ReplicationTransmitter" },
+        interceptors: [
+          { className: "TcpFailureDetector" },
+          { className: "MessageDispatchInterceptor" },
+        ],
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network namespaces
+
+/** Runs a command; resolves with its stdout, rejects with its stderr. */
+export function run(command: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { encoding: "utf8" }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`${command} ${args.join(" ")} failed: ${stderr.trim() || error.message}`));
+      } else resolve(stdout);
+    });
+  });
+}
+
+function runSync(command: string, args: readonly string[]): { ok: boolean; output: string } {
+  const result = spawnSync(command, args, { encoding: "utf8" });
+  if (result.error) return { ok: false, output: result.error.message };
+  return { ok: result.status === 0, output: `${result.stdout ?? ""}${result.stderr ?? ""}`.trim() };
+}
+
+/**
+ * Why namespace tests cannot run here (printed as the skip reason), or undefined when they can:
+ * they need root, `ip` and `iptables`, and a working `ip netns add`.
+ */
+export function netnsUnavailable(): string | undefined {
+  const id = runSync("id", ["-u"]);
+  if (!id.ok) return `cannot run "id -u": ${id.output}`;
+  if (id.output !== "0") return `needs root (id -u is ${id.output})`;
+  if (!runSync("ip", ["-V"]).ok) return "ip (Debian package iproute2) is not installed";
+  if (!runSync("iptables", ["--version"]).ok) return "iptables is not installed";
+  const probe = `cnc-probe-${randomBytes(3).toString("hex")}`;
+  const add = runSync("ip", ["netns", "add", probe]);
+  if (!add.ok) return `"ip netns add" fails here: ${add.output}`;
+  runSync("ip", ["netns", "del", probe]);
+  return undefined;
+}
+
+const namespaces = new Set<string>();
+let exitHandler = false;
+
+/** The last resort when the test process ends before its after() ran: kill, delete, by name. */
+function cleanUpOnExit(): void {
+  if (exitHandler) return;
+  exitHandler = true;
+  process.once("exit", () => {
+    for (const node of running) {
+      try {
+        process.kill(node.pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }
+    deleteNamespaces(namespaces);
+  });
+}
+
+/** Deletes namespaces made here, at once and synchronously (for exit handlers too). */
+function deleteNamespaces(names: Iterable<string>): void {
+  for (const name of [...names]) {
+    runSync("ip", ["netns", "del", name]);
+    namespaces.delete(name);
+  }
+}
+
+/** Hosts in network namespaces, on one bridge. */
+export interface Hosts {
+  /** The hosts' namespace names, h1 first. */
+  readonly hosts: readonly string[];
+  /** The namespace holding the bridge. */
+  readonly bridge: string;
+  /** 10.200.0.1, 10.200.0.2, ... */
+  readonly addresses: readonly string[];
+  /** Runs `command args` inside host `index`'s namespace. */
+  exec(index: number, command: string, args: readonly string[]): Promise<string>;
+  /** Deletes every namespace (and so every link and address) of this network; idempotent. */
+  destroy(): void;
+}
+
+/** Creates `count` hosts (namespaces `cnc-hN-<rand>`) on a bridge (namespace `cnc-br-<rand>`). */
+export async function createHosts(count: number): Promise<Hosts> {
+  cleanUpOnExit();
+  const tag = randomBytes(3).toString("hex");
+  const bridge = `cnc-br-${tag}`;
+  const hosts = Array.from({ length: count }, (_, i) => `cnc-h${i + 1}-${tag}`);
+  const addresses = hosts.map((_, i) => `10.200.0.${i + 1}`);
+  const mine: string[] = [];
+  const ip = (...args: string[]) => run("ip", args);
+  const add = async (name: string) => {
+    await ip("netns", "add", name);
+    namespaces.add(name);
+    mine.push(name);
+    await ip("-n", name, "link", "set", "lo", "up");
+  };
+  try {
+    await add(bridge);
+    await ip("-n", bridge, "link", "add", "br0", "type", "bridge");
+    // Flood multicast to every port: no IGMP querier runs on this bridge.
+    await ip("-n", bridge, "link", "set", "br0", "type", "bridge", "mcast_snooping", "0");
+    await ip("-n", bridge, "link", "set", "br0", "up");
+    for (const [i, host] of hosts.entries()) {
+      await add(host);
+      const port = `vh${i + 1}`;
+      // Made inside the bridge's namespace with its peer placed in the host: the root
+      // namespace never sees either end.
+      await ip(
+        "-n",
+        bridge,
+        "link",
+        "add",
+        port,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        host,
+      );
+      await ip("-n", bridge, "link", "set", port, "master", "br0");
+      await ip("-n", bridge, "link", "set", port, "up");
+      await ip("-n", host, "addr", "add", `${addresses[i]}/24`, "dev", "eth0");
+      await ip("-n", host, "link", "set", "eth0", "up");
+    }
+  } catch (error) {
+    deleteNamespaces(mine);
+    throw error;
+  }
+  return {
+    hosts,
+    bridge,
+    addresses,
+    exec: (index, command, args) => run("ip", ["netns", "exec", hosts[index], command, ...args]),
+    destroy: () => deleteNamespaces(mine),
+  };
+}
