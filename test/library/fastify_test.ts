@@ -8,20 +8,15 @@ import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { ClusterNode } from "../../src/kernel/node.ts";
 import { createApp } from "../../examples/fastify/app.ts";
-import { cookieOf, get, startTwoNodes } from "./cluster.ts";
-
-interface Counter {
-  node: string;
-  counter: number;
-  session: string;
-}
+import { startTwoNodes } from "./cluster.ts";
+import { middlewareCases } from "./middleware_cases.ts";
 
 describe("conclave/fastify", () => {
-  let nodes: ClusterNode[] = [];
+  const nodes: ClusterNode[] = [];
   const apps: FastifyInstance[] = [];
   const urls: string[] = [];
   before(async () => {
-    nodes = await startTwoNodes();
+    nodes.push(...await startTwoNodes());
     for (const node of nodes) {
       const app = await createApp(node);
       urls.push(await app.listen({ host: "127.0.0.1", port: 0 }));
@@ -33,45 +28,7 @@ describe("conclave/fastify", () => {
     for (const node of nodes) await node.stop();
   });
 
-  it("counts on node A, then carries on on node B with the same cookie", async () => {
-    const first = await get<Counter>(`${urls[0]}/`);
-    assert.equal(first.body.counter, 1);
-    assert.match(
-      first.setCookies[0] ?? "",
-      /^JSESSIONID=[0-9a-f]{32}\.n1; Path=\/; HttpOnly; SameSite=Lax$/,
-    );
-    const cookie = cookieOf(first);
-    const second = await get<Counter>(`${urls[0]}/`, cookie);
-    assert.equal(second.body.counter, 2);
-    assert.deepEqual(second.setCookies, [], "no new cookie for a known session");
-
-    const failover = await get<Counter>(`${urls[1]}/`, cookie);
-    assert.equal(failover.body.node, "n2");
-    assert.equal(failover.body.counter, 3, "the counter carried on");
-    const base = cookie.split("=")[1].split(".")[0];
-    assert.equal(cookieOf(failover), `JSESSIONID=${base}.n2`, "rebound to n2's route");
-    const again = await get<Counter>(`${urls[1]}/`, cookieOf(failover));
-    assert.equal(again.body.counter, 4);
-  });
-
-  it("creates no session for a request that only reads", async () => {
-    const before = nodes.map((n) => n.managers.get("/")?.sessionCount);
-    const peek = await get<{ counter: number | null }>(`${urls[0]}/peek`);
-    assert.equal(peek.body.counter, null);
-    assert.deepEqual(peek.setCookies, []);
-    assert.deepEqual(nodes.map((n) => n.managers.get("/")?.sessionCount), before);
-  });
-
-  it("ends an invalidated session on every node and expires its cookie", async () => {
-    const cookie = cookieOf(await get<Counter>(`${urls[0]}/`));
-    const logout = await get(`${urls[1]}/logout`, cookie);
-    assert.deepEqual(logout.setCookies, [
-      "JSESSIONID=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
-    ]);
-    const fresh = await get<Counter>(`${urls[0]}/`, cookie);
-    assert.equal(fresh.body.counter, 1, "a new session");
-    assert.notEqual(cookieOf(fresh), cookie);
-  });
+  middlewareCases(nodes, urls);
 
   it("refuses an app path the node does not replicate, at registration", async () => {
     const { conclaveSession } = await import("../../src/library/fastify.ts");
