@@ -50,13 +50,13 @@ describe("conclave convert", () => {
   it("keeps Member children of StaticMembershipInterceptor as members", () => {
     const config = convertServerXml(`<Engine jvmRoute="a"><Cluster className="SimpleTcpCluster">
       <Channel className="GroupChannel"><Interceptor className="org.apache.catalina.tribes.group.interceptors.StaticMembershipInterceptor">
-      <Member className="org.apache.catalina.tribes.membership.StaticMember" host="10.0.0.2" port="4000" uniqueId="{0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}"/>
+      <Member className="org.apache.catalina.tribes.membership.StaticMember" host="192.0.2.10" port="4000" uniqueId="{0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}"/>
       </Interceptor></Channel></Cluster></Engine>`) as {
       cluster: { channel: { interceptors: { members: Record<string, unknown>[] }[] } };
     };
     assert.deepEqual(config.cluster.channel.interceptors[0].members[0], {
       className: "org.apache.catalina.tribes.membership.StaticMember",
-      host: "10.0.0.2",
+      host: "192.0.2.10",
       port: 4000,
       uniqueId: "{0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15}",
     });

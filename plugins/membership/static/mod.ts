@@ -5,7 +5,7 @@
  *
  * ```json
  * { "className": "StaticMembershipService", "frequency": 500, "dropTime": 3000,
- *   "members": [ { "host": "10.0.0.1", "port": 4000 }, { "host": "10.0.0.2", "port": 4000 } ] }
+ *   "members": [ { "host": "node1.internal", "port": 4000 }, { "host": "node2.internal", "port": 4000 } ] }
  * ```
  * `uniqueId` per member is optional (Tomcat's `{0,1,...}` form or 32 hex digits). One list can
  * serve the whole cluster: a node skips its own entry.

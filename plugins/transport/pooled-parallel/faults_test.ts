@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import net from "node:net";
+import { setImmediate } from "node:timers";
 import { afterEach, describe, it } from "node:test";
 import { type ChannelMessage, SendOptions } from "../../../src/interfaces/message.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
@@ -63,11 +64,11 @@ function faultCode(error: unknown): string | undefined {
     : undefined;
 }
 
-/** Polls `predicate` between I/O events until it holds; gives up after about 10 s. */
+/** Checks `predicate` after each turn of I/O until it holds (socket events drive it). */
 async function until(predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 10_000; i++) {
+  for (let i = 0; i < 200_000; i++) {
     if (predicate()) return;
-    await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setImmediate(r));
   }
   assert.fail(`never saw ${what}`);
 }
