@@ -5,7 +5,7 @@
  * A frame is `u32 body length | u8 flag | filler`, sized to the bytes Conclave puts on the wire
  * for the same payload. Flag 1 asks for an 8-byte ack (`u32 4 | u32 seq`) once the frame is
  * parsed. Writes are coalesced the way Conclave's `FrameWriter` coalesces them: every frame
- * queued in one turn of the event loop leaves under one `cork()`/`uncork()`, and one write
+ * queued in one turn of the event loop (at most 256 KiB) leaves under one `cork()`/`uncork()`, and one write
  * callback settles the whole batch. The server splits the stream like Conclave's `FrameDecoder`
  * does (a view when a frame sits in one chunk, one copy when it spans chunks) and counts.
  *
@@ -29,11 +29,13 @@ export function rawFrame(total: number, flag: number): Uint8Array {
   return frame;
 }
 
+/** Most bytes handed to the socket per turn, as Conclave's `FrameWriter` does. */
+const FLUSH_BYTES = 256 * 1024;
+
 /** Per-tick coalescing writer with drain backpressure (the baseline's `FrameWriter`). */
 class TickWriter {
   #socket: net.Socket;
-  #frames: Uint8Array[] = [];
-  #dones: (() => void)[] = [];
+  #queue: { frame: Uint8Array; done?: () => void }[] = [];
   #scheduled = false;
   #blocked = false;
 
@@ -46,8 +48,11 @@ class TickWriter {
   }
 
   write(frame: Uint8Array, done?: () => void): void {
-    this.#frames.push(frame);
-    if (done) this.#dones.push(done);
+    this.#queue.push({ frame, done });
+    this.#schedule();
+  }
+
+  #schedule(): void {
     if (!this.#scheduled && !this.#blocked) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -58,22 +63,26 @@ class TickWriter {
   }
 
   #flush(): void {
-    if (this.#blocked || this.#frames.length === 0) return;
-    const frames = this.#frames;
-    const dones = this.#dones;
-    this.#frames = [];
-    this.#dones = [];
+    if (this.#blocked || this.#queue.length === 0) return;
+    let count = 0;
+    let taken = 0;
+    while (count < this.#queue.length && (count === 0 || taken < FLUSH_BYTES)) {
+      taken += this.#queue[count++].frame.length;
+    }
+    const items = this.#queue.splice(0, count);
+    const dones = items.flatMap((item) => item.done ? [item.done] : []);
     const socket = this.#socket;
     socket.cork();
     let ok = true;
-    const last = frames.length - 1;
-    for (let i = 0; i < last; i++) ok = socket.write(frames[i]) && ok;
+    const last = items.length - 1;
+    for (let i = 0; i < last; i++) ok = socket.write(items[i].frame) && ok;
     const finished = dones.length === 0 ? undefined : () => {
       for (const done of dones) done();
     };
-    ok = socket.write(frames[last], finished) && ok;
+    ok = socket.write(items[last].frame, finished) && ok;
     socket.uncork();
     if (!ok) this.#blocked = true;
+    else if (this.#queue.length > 0) this.#schedule();
   }
 }
 
