@@ -33,7 +33,17 @@ type Wire =
   | { cdm: 1; ctx: string; t: "delta"; d: SessionDelta }
   | { cdm: 1; ctx: string; t: "gone"; id: string; v: Version; why?: "invalidated" | "expired" }
   | { cdm: 1; ctx: string; t: "state?"; q: string }
-  | { cdm: 1; ctx: string; t: "state"; q: string; n: number; s: SessionDelta[]; end: boolean };
+  | {
+    cdm: 1;
+    ctx: string;
+    t: "state";
+    q: string;
+    n: number;
+    s: SessionDelta[];
+    end: boolean;
+    /** The asked node is itself still joining: ask another. */
+    busy?: true;
+  };
 
 export interface DeltaManagerOptions {
   name: string;
@@ -62,7 +72,9 @@ export class DeltaManager implements Manager {
   #started = false;
   #listening = false;
   #stopExpiry: Cancel | undefined;
-  #transfer: { q: string; done: () => void } | undefined;
+  #transfer: { q: string; done: (ok: boolean | "busy") => void } | undefined;
+  /** True once this node holds the cluster's state; until then it answers "busy" to joiners. */
+  #ready = false;
   #listeners: SessionListener[] = [];
   /** Messages sent and received, for tests and metrics. */
   readonly counters = { sent: 0, received: 0, transfers: 0, transferFailures: 0, transferMs: 0 };
@@ -271,6 +283,23 @@ export class DeltaManager implements Manager {
         return;
       }
       case "state?":
+        if (!this.#ready) {
+          // A fellow joiner holds nothing yet: say so instead of handing over an empty state.
+          const busy: Wire = {
+            cdm: 1,
+            ctx: this.name,
+            t: "state",
+            q: message.q,
+            n: 0,
+            s: [],
+            end: true,
+            busy: true,
+          };
+          queueMicrotask(() =>
+            void this.#options.channel.send([sender], busy, SYNC).catch(() => {})
+          );
+          return;
+        }
         // Stream after acknowledging the request: the requester's receive queue stays free.
         void this.#sendState(message.q, sender);
         return;
@@ -286,7 +315,7 @@ export class DeltaManager implements Manager {
             { chunk: message.n, sessions: this.store.size },
             "State transfer chunk applied",
           );
-          if (message.end) transfer.done();
+          if (message.end) transfer.done(message.busy ? "busy" : true);
         }
         return;
       }
@@ -327,13 +356,17 @@ export class DeltaManager implements Manager {
     const { channel, clock, logger, stateTransferTimeout } = this.#options;
     // Ask members that hold the state first: a node joining at the same time has nothing yet.
     const members = [...channel.getMembers()].sort((a, b) => Number(b.ready) - Number(a.ready));
-    if (members.length === 0) return;
+    if (members.length === 0) {
+      this.#ready = true;
+      return;
+    }
+    let busy = 0;
     const started = clock.now();
     for (const member of members) {
       const q = crypto.randomUUID();
       let cancel: Cancel | undefined;
-      const done = new Promise<boolean>((resolve) => {
-        this.#transfer = { q, done: () => resolve(true) };
+      const done = new Promise<boolean | "busy">((resolve) => {
+        this.#transfer = { q, done: resolve };
         cancel = clock.setTimeout(() => resolve(false), stateTransferTimeout * 1000);
       });
       try {
@@ -349,7 +382,13 @@ export class DeltaManager implements Manager {
       const ok = await done;
       cancel?.();
       this.#transfer = undefined;
+      if (ok === "busy") {
+        busy++;
+        logger.info({ from: member.name }, "That member is joining too; asking another");
+        continue;
+      }
       if (ok) {
+        this.#ready = true;
         this.counters.transfers++;
         this.counters.transferMs = clock.now() - started;
         logger.info(
@@ -363,6 +402,11 @@ export class DeltaManager implements Manager {
         { from: member.name, timeout: stateTransferTimeout },
         "State transfer timed out; trying another member",
       );
+    }
+    if (busy === members.length) {
+      // Everyone is joining at once: there is no state yet to fetch.
+      this.#ready = true;
+      return;
     }
     throw new ConclaveError(
       "NODE_ERR_START",

@@ -212,3 +212,52 @@ describe("DeltaManager under bad replication messages", () => {
     assert.equal(b.findSession(s.id)?.attributes.get("ok"), true);
   });
 });
+
+describe("DeltaManager state transfer", () => {
+  let harness: DeltaHarness;
+  afterEach(() => harness?.teardown());
+
+  it("gives the state to two nodes that join at the same moment", async () => {
+    harness = deltaHarness({ sendOptions: 6 });
+    const a = await harness.createNode();
+    await a.start();
+    for (let i = 0; i < 3; i++) {
+      const s = a.createSession();
+      s.attributes.set("i", i);
+      await a.requestCompleted(s.id);
+    }
+    const b = await harness.createNode();
+    const c = await harness.createNode();
+    // Each may ask the other first; a fellow joiner answers "busy" instead of an empty state.
+    await Promise.all([b.start(), c.start()]);
+    assert.equal(b.sessionCount, 3);
+    assert.equal(c.sessionCount, 3);
+  });
+
+  it("starts a cluster of nodes that all join at once, with nothing to fetch", async () => {
+    harness = deltaHarness({ sendOptions: 6 });
+    const a = await harness.createNode();
+    const b = await harness.createNode();
+    await Promise.all([a.start(), b.start()]);
+    assert.deepEqual([a.sessionCount, b.sessionCount], [0, 0]);
+  });
+
+  it("says a transfer timed out and gets the state from another member", async () => {
+    harness = deltaHarness({ sendOptions: 6, attributes: { stateTransferTimeout: 5 } });
+    const a = await harness.createNode();
+    await a.start();
+    const s = a.createSession();
+    s.attributes.set("k", "v");
+    await a.requestCompleted(s.id);
+    const c = await harness.createNode();
+    await c.start();
+    await a.stop(); // still a member, but it no longer answers
+    const joiner = await harness.createNode();
+    let started = false;
+    const starting = joiner.start().then(() => started = true);
+    await waitFor(harness.clock, () => started, "the joiner's state", { step: 1000, maxSteps: 30 });
+    await starting;
+    assert.equal(joiner.findSession(s.id)?.attributes.get("k"), "v");
+    assert.equal(joiner.counters.transferFailures, 1, "a (asked first: it joined first) timed out");
+  });
+});
