@@ -186,3 +186,45 @@ describe("host mode apps", () => {
     );
   });
 });
+
+describe("host mode with two apps", () => {
+  it("serves a Hono app as it is, and never lets one app's cookie reach the other's session", async () => {
+    const network = `apps-${UniqueId.random().hex}`;
+    const node = await startNode(
+      loadConfig({
+        jvmRoute: "two",
+        http: { host: "127.0.0.1", port: 0 },
+        apps: [
+          { path: "/", module: "./examples/session-counter/app.ts", distributable: true },
+          { path: "/shop", module: "./test/http/fixtures/hono_app.ts", distributable: true },
+        ],
+        cluster: {
+          className: "SimpleTcpCluster",
+          channelSendOptions: 6,
+          channel: {
+            className: "GroupChannel",
+            membership: { className: "MemoryMembership", network },
+            receiver: { className: "MemoryReceiver", network, port: 0 },
+            sender: { className: "MemorySender", network },
+            interceptors: [],
+          },
+        },
+      }, { baseDir: root }),
+      { logger: silentLogger(), host: true },
+    );
+    try {
+      const shop = await fetch(`${node.url}/shop/cart`);
+      assert.deepEqual(await shop.json(), { node: "two", n: 1 });
+      const shopCookie = (shop.headers.get("set-cookie") ?? "").split(";")[0];
+      assert.match(shop.headers.get("set-cookie") ?? "", /Path=\/shop;/);
+      const again = await fetch(`${node.url}/shop/cart`, { headers: { cookie: shopCookie } });
+      assert.deepEqual(await again.json(), { node: "two", n: 2 });
+      // The shop's session id sent to the root app: unknown there, so a new session.
+      const root = await get(node.url as string, shopCookie);
+      assert.equal(root.body.counter, 1);
+      assert.notEqual(cookieOf(root.setCookie), shopCookie);
+    } finally {
+      await node.stop();
+    }
+  });
+});
