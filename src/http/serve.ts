@@ -41,6 +41,7 @@ interface BunGlobal {
   serve(options: {
     hostname: string;
     port: number;
+    idleTimeout?: number;
     fetch: (request: Request, server: BunServer) => Promise<Response>;
   }): BunServer;
 }
@@ -73,6 +74,8 @@ export async function serve(
     const server = bun.serve({
       hostname: host,
       port,
+      // Bun alone cuts requests off after 10 s by default; Node and Deno do not.
+      idleTimeout: 0,
       fetch: (request, s) =>
         handler(request, { remoteAddress: s.requestIP(request)?.address ?? "" }),
     });

@@ -199,6 +199,12 @@ export async function createNode(
     members: () => channel.getMembers(),
     start: async () => {
       await channel.start(config.cluster.channelStartOptions);
+      if (managers.size > 0) {
+        // As Tomcat sleeps "to establish cluster membership": a manager asks the members it
+        // sees for the sessions, so let heartbeats be heard first.
+        const frequency = Number(channelConfig.membership.raw.frequency ?? 500) || 500;
+        await settleMembership(channel, frequency);
+      }
       for (const manager of managers.values()) await manager.start();
       // State transfer done: tell the others this node holds the cluster's sessions.
       membership.setLocalMemberProperties({ ready: true });
@@ -265,6 +271,33 @@ export async function startNode(
     );
   }
   return node;
+}
+
+/**
+ * Resolves once membership has settled: one `frequency` after the last member appeared, or two
+ * `frequency`s after the start when none does (a node alone).
+ */
+function settleMembership(channel: GroupChannel, frequency: number): Promise<void> {
+  // Real timers that hold the process open: nothing else may yet (the HTTP port opens later).
+  return new Promise((resolve) => {
+    let quiet: ReturnType<typeof setTimeout> | undefined;
+    const listener = {
+      memberAdded: () => {
+        clearTimeout(quiet);
+        quiet = setTimeout(done, frequency);
+      },
+      memberDisappeared: () => {},
+    };
+    const deadline = setTimeout(done, 2 * frequency);
+    function done() {
+      clearTimeout(quiet);
+      clearTimeout(deadline);
+      channel.removeMembershipListener(listener);
+      resolve();
+    }
+    channel.addMembershipListener(listener);
+    if (channel.getMembers().length > 0) listener.memberAdded();
+  });
 }
 
 function isLoaded(input: LoadedConfig | Record<string, unknown>): input is LoadedConfig {

@@ -46,8 +46,8 @@ function cookieOf(setCookie: string | undefined): string {
 
 describe("host mode", () => {
   const nodes: ClusterNode[] = [];
+  const network = `host-${UniqueId.random().hex}`;
   before(async () => {
-    const network = `host-${UniqueId.random().hex}`;
     const met: Promise<void>[] = [];
     for (const route of ["n1", "n2"]) {
       const node = await startNode(config(network, route), { logger: silentLogger(), host: true });
@@ -98,6 +98,19 @@ describe("host mode", () => {
       const result = await get(nodes[0].url as string, `JSESSIONID=${bad}`);
       assert.equal(result.body.counter, 1, `a new session for ${bad.slice(0, 40)}`);
       assert.ok(result.setCookie);
+    }
+  });
+
+  it("gives a node that joins a running cluster the sessions, before it serves", async () => {
+    const first = await get(nodes[0].url as string);
+    const cookie = cookieOf(first.setCookie);
+    const late = await startNode(config(network, "n3"), { logger: silentLogger(), host: true });
+    try {
+      const served = await get(late.url as string, cookie);
+      assert.equal(served.body.node, "n3");
+      assert.equal(served.body.counter, 2, "the session was there when the node opened its port");
+    } finally {
+      await late.stop();
     }
   });
 

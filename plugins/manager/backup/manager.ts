@@ -20,6 +20,8 @@ import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
+/** How long a joiner waits for one member to say where sessions live. */
+const PLACES_WAIT_MS = 2000;
 
 /** Where a session lives, by member id (hex). */
 interface Place {
@@ -84,30 +86,40 @@ export class BackupManager implements Manager {
     if (this.#started) return;
     this.#started = true;
     const { channel } = this.#options;
-    channel.addChannelListener({
-      accept: (v) =>
-        typeof v === "object" && v !== null && (v as Wire).cbm === 1 &&
-        (v as Wire).ctx === this.name,
-      messageReceived: (v, from) => this.#received(v as Wire, from),
-    });
-    channel.addMembershipListener({
-      memberAdded: () => {},
-      memberDisappeared: (member) => void this.#restore(member.id.hex),
-    });
+    if (!this.#listening) {
+      this.#listening = true;
+      channel.addChannelListener({
+        accept: (v) =>
+          typeof v === "object" && v !== null && (v as Wire).cbm === 1 &&
+          (v as Wire).ctx === this.name,
+        messageReceived: (v, from) => this.#received(v as Wire, from),
+      });
+      channel.addMembershipListener({
+        memberAdded: () => {},
+        memberDisappeared: (member) => void this.#restore(member.id.hex),
+      });
+    }
     // A joiner learns where every session lives (not the sessions: they stay on two nodes).
+    // A member that does not answer (its manager not started yet) is waited for a bounded time.
     for (const member of channel.getMembers()) {
-      const learned = new Promise<void>((resolve) => this.#placesDone = resolve);
+      const learned = new Promise<boolean>((resolve) => this.#placesDone = () => resolve(true));
       try {
         await this.#send([member], { cbm: 1, ctx: this.name, t: "places?" });
       } catch {
         continue;
       }
-      await learned;
-      return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const answered = await Promise.race([
+        learned,
+        new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), PLACES_WAIT_MS)),
+      ]);
+      clearTimeout(timer);
+      if (answered) return;
     }
   }
 
   #placesDone: (() => void) | undefined;
+  #listening = false;
 
   stop(): Promise<void> {
     this.#started = false;

@@ -83,6 +83,9 @@ export class DeltaManager implements Manager {
     this.name = options.name;
     this.#options = options;
     this.store = new SessionStore(options.nodeId);
+    // Listen from the start, so that a joiner asking before this manager started hears "busy"
+    // instead of a silent acknowledgement and a stateTransferTimeout.
+    this.#listen();
   }
 
   get sessionCount(): number {
@@ -92,7 +95,6 @@ export class DeltaManager implements Manager {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    this.#listen();
     const { clock, processExpiresFrequency } = this.#options;
     this.#stopExpiry = clock.setInterval(() => void this.expire(), processExpiresFrequency);
     await this.#fetchState();
@@ -265,7 +267,10 @@ export class DeltaManager implements Manager {
   }
 
   #received(message: Wire, sender: Member): void | Promise<void> {
-    if (!this.#started) return;
+    if (!this.#started) {
+      if (message.t === "state?") this.#answerBusy(message.q, sender);
+      return;
+    }
     this.counters.received++;
     switch (message.t) {
       case "delta": {
@@ -284,20 +289,7 @@ export class DeltaManager implements Manager {
       }
       case "state?":
         if (!this.#ready) {
-          // A fellow joiner holds nothing yet: say so instead of handing over an empty state.
-          const busy: Wire = {
-            cdm: 1,
-            ctx: this.name,
-            t: "state",
-            q: message.q,
-            n: 0,
-            s: [],
-            end: true,
-            busy: true,
-          };
-          queueMicrotask(() =>
-            void this.#options.channel.send([sender], busy, SYNC).catch(() => {})
-          );
+          this.#answerBusy(message.q, sender);
           return;
         }
         // Stream after acknowledging the request: the requester's receive queue stays free.
@@ -320,6 +312,22 @@ export class DeltaManager implements Manager {
         return;
       }
     }
+  }
+
+  /** Tells a joiner this node holds no state to give yet (still joining, or not started). */
+  #answerBusy(q: string, to: Member): void {
+    const busy: Wire = {
+      cdm: 1,
+      ctx: this.name,
+      t: "state",
+      q,
+      n: 0,
+      s: [],
+      end: true,
+      busy: true,
+    };
+    // After this message's ack: the asker's receive queue must not wait on us.
+    queueMicrotask(() => void this.#options.channel.send([to], busy, SYNC).catch(() => {}));
   }
 
   async #sendState(q: string, to: Member): Promise<void> {
@@ -357,6 +365,7 @@ export class DeltaManager implements Manager {
     // Ask members that hold the state first: a node joining at the same time has nothing yet.
     const members = [...channel.getMembers()].sort((a, b) => Number(b.ready) - Number(a.ready));
     if (members.length === 0) {
+      logger.info("No member seen: starting without sessions");
       this.#ready = true;
       return;
     }
@@ -373,6 +382,7 @@ export class DeltaManager implements Manager {
         await channel.send([member], { cdm: 1, ctx: this.name, t: "state?", q }, SYNC);
       } catch (err) {
         cancel?.();
+        this.counters.transferFailures++;
         logger.warn(
           { from: member.name, err: (err as Error).message },
           "State transfer request failed; trying another member",
