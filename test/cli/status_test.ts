@@ -1,35 +1,17 @@
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { statusCommand } from "../../src/cli/status.ts";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
 import { ConclaveError, exitCodeFor } from "../../src/kernel/errors.ts";
-import { loadConfig } from "../../src/kernel/config/load.ts";
+import { memoryHostConfig } from "../../src/testing/memory_config.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
 import { startNode } from "../../src/kernel/node.ts";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 describe("conclave status", () => {
   it("prints the node's route, members and sessions per app", async () => {
     const network = `status-${UniqueId.random().hex}`;
     const node = await startNode(
-      loadConfig({
-        jvmRoute: "st1",
-        http: { host: "127.0.0.1", port: 0 },
-        apps: [{ path: "/", module: "./examples/session-counter/app.ts", distributable: true }],
-        cluster: {
-          className: "SimpleTcpCluster",
-          channel: {
-            className: "GroupChannel",
-            membership: { className: "MemoryMembership", network },
-            receiver: { className: "MemoryReceiver", network, port: 0 },
-            sender: { className: "MemorySender", network },
-            interceptors: [],
-          },
-        },
-      }, { baseDir: root }),
+      memoryHostConfig(network, "st1", undefined, 8),
       { logger: silentLogger(), host: true },
     );
     try {

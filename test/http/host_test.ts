@@ -4,33 +4,14 @@
  * session; the admin status answers loopback clients.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
-import { loadConfig } from "../../src/kernel/config/load.ts";
+import { memoryHostConfig } from "../../src/testing/memory_config.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
 import { type ClusterNode, startNode } from "../../src/kernel/node.ts";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-
 function config(network: string, jvmRoute: string) {
-  return loadConfig({
-    jvmRoute,
-    http: { host: "127.0.0.1", port: 0 },
-    apps: [{ path: "/", module: "./examples/session-counter/app.ts", distributable: true }],
-    cluster: {
-      className: "SimpleTcpCluster",
-      channelSendOptions: 6,
-      channel: {
-        className: "GroupChannel",
-        membership: { className: "MemoryMembership", network },
-        receiver: { className: "MemoryReceiver", network, port: 0 },
-        sender: { className: "MemorySender", network },
-        interceptors: [],
-      },
-    },
-  }, { baseDir: root });
+  return memoryHostConfig(network, jvmRoute);
 }
 
 async function get(url: string, cookie?: string) {
@@ -147,22 +128,9 @@ describe("host mode metrics", () => {
 
 describe("host mode apps", () => {
   function appConfig(network: string, module?: string) {
-    return loadConfig({
-      jvmRoute: "solo",
-      http: { host: "127.0.0.1", port: 0 },
-      apps: [{ path: "/", ...(module ? { module } : {}), distributable: true }],
-      cluster: {
-        className: "SimpleTcpCluster",
-        channelSendOptions: 6,
-        channel: {
-          className: "GroupChannel",
-          membership: { className: "MemoryMembership", network },
-          receiver: { className: "MemoryReceiver", network, port: 0 },
-          sender: { className: "MemorySender", network },
-          interceptors: [],
-        },
-      },
-    }, { baseDir: root });
+    return memoryHostConfig(network, "solo", [
+      { path: "/", ...(module ? { module } : {}), distributable: true },
+    ]);
   }
 
   it("registers an app's exported sessionListener, and a new session after invalidate() in one request", async () => {
@@ -204,25 +172,10 @@ describe("host mode with two apps", () => {
   it("serves a Hono app as it is, and never lets one app's cookie reach the other's session", async () => {
     const network = `apps-${UniqueId.random().hex}`;
     const node = await startNode(
-      loadConfig({
-        jvmRoute: "two",
-        http: { host: "127.0.0.1", port: 0 },
-        apps: [
-          { path: "/", module: "./examples/session-counter/app.ts", distributable: true },
-          { path: "/shop", module: "./test/http/fixtures/hono_app.ts", distributable: true },
-        ],
-        cluster: {
-          className: "SimpleTcpCluster",
-          channelSendOptions: 6,
-          channel: {
-            className: "GroupChannel",
-            membership: { className: "MemoryMembership", network },
-            receiver: { className: "MemoryReceiver", network, port: 0 },
-            sender: { className: "MemorySender", network },
-            interceptors: [],
-          },
-        },
-      }, { baseDir: root }),
+      memoryHostConfig(network, "two", [
+        { path: "/", module: "./examples/session-counter/app.ts", distributable: true },
+        { path: "/shop", module: "./test/http/fixtures/hono_app.ts", distributable: true },
+      ]),
       { logger: silentLogger(), host: true },
     );
     try {
