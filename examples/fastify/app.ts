@@ -16,9 +16,9 @@
  * @module
  */
 import Fastify, { type FastifyInstance } from "fastify";
-import { pathToFileURL } from "node:url";
 // In an app: `import { startNode } from "conclave"` and `... from "conclave/fastify"`.
-import { type ClusterNode, startNode } from "../../src/mod.ts";
+import type { ClusterNode } from "../../src/mod.ts";
+import { isMain, startExampleNode, untilStopped } from "../library_node.ts";
 import { conclaveSession } from "../../src/library/fastify.ts";
 
 /** The app: the only Conclave-specific line is the plugin's. */
@@ -43,43 +43,11 @@ export async function createApp(node: ClusterNode): Promise<FastifyInstance> {
   return app;
 }
 
-/** The node: static membership on loopback; every node lists both receivers. */
-export function clusterConfig(jvmRoute: string, receiverPort: number) {
-  return {
-    jvmRoute,
-    logLevel: "warn",
-    // The app path whose sessions the node replicates. Fastify serves it, not the node:
-    // `module` is never imported without host mode (the config schema still asks for one).
-    apps: [{ path: "/", module: "./app.ts", distributable: true }],
-    cluster: {
-      className: "SimpleTcpCluster",
-      channelSendOptions: "use_ack,sync", // a response waits until every node has the change
-      channel: {
-        className: "GroupChannel",
-        membership: {
-          className: "StaticMembershipService",
-          members: [{ host: "127.0.0.1", port: 4101 }, { host: "127.0.0.1", port: 4102 }],
-          secret: process.env.CONCLAVE_CLUSTER_SECRET ?? "example-only-secret",
-        },
-        receiver: { className: "NioReceiver", address: "127.0.0.1", port: receiverPort },
-      },
-    },
-  };
-}
-
-async function main(): Promise<void> {
-  const jvmRoute = process.env.JVM_ROUTE ?? "n1";
-  const port = Number(process.env.PORT ?? 3001);
-  const node = await startNode(clusterConfig(jvmRoute, Number(process.env.RECEIVER_PORT ?? 4101)));
+if (isMain(import.meta.url)) {
+  const { node, jvmRoute, port } = await startExampleNode();
   const app = await createApp(node);
   console.log(`${jvmRoute}: ${await app.listen({ host: "127.0.0.1", port })}/`);
-  await new Promise((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  await untilStopped();
   await app.close();
   await node.stop();
 }
-
-const entry = process.argv[1];
-if (entry && import.meta.url === pathToFileURL(entry).href) await main();
