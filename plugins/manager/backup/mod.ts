@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { ConclaveError } from "../../../src/kernel/errors.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
+import { managerBase } from "../../../src/session/manager_components.ts";
 import { javaTuning } from "../../../src/kernel/tuning.ts";
 import { BackupManager } from "./manager.ts";
 
@@ -36,21 +36,8 @@ export default definePlugin({
     ),
   },
   create: (init, components) => {
-    const { channel, clock, logger, localMember, contextName, sendOptions } = components;
-    if (!channel) {
-      throw new ConclaveError(
-        "CHANNEL_ERR_PLUGIN_FAILED",
-        "BackupManager needs the cluster's channel",
-      );
-    }
     return new BackupManager({
-      name: contextName ?? "/",
-      channel,
-      clock,
-      logger,
-      jvmRoute: localMember.jvmRoute,
-      nodeId: localMember.id.hex,
-      sendOptions: sendOptions ?? 8,
+      ...managerBase(components, "BackupManager"),
       maxInactiveInterval: init.maxInactiveInterval as number,
     });
   },

@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { ConclaveError } from "../../../src/kernel/errors.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
+import { managerBase } from "../../../src/session/manager_components.ts";
 import { javaTuning } from "../../../src/kernel/tuning.ts";
 import { DeltaManager } from "./manager.ts";
 
@@ -63,21 +63,8 @@ export default definePlugin({
     ),
   },
   create: (init, components) => {
-    const { channel, clock, logger, localMember, contextName, sendOptions } = components;
-    if (!channel) {
-      throw new ConclaveError(
-        "CHANNEL_ERR_PLUGIN_FAILED",
-        "DeltaManager needs the cluster's channel",
-      );
-    }
     return new DeltaManager({
-      name: contextName ?? "/",
-      channel,
-      clock,
-      logger,
-      jvmRoute: localMember.jvmRoute,
-      nodeId: localMember.id.hex,
-      sendOptions: sendOptions ?? SendOptionsDefault,
+      ...managerBase(components, "DeltaManager"),
       stateTransferTimeout: init.stateTransferTimeout as number,
       maxInactiveInterval: init.maxInactiveInterval as number,
       expireSessionsOnShutdown: init.expireSessionsOnShutdown as boolean,
@@ -86,5 +73,3 @@ export default definePlugin({
     });
   },
 });
-
-const SendOptionsDefault = 8;
