@@ -77,10 +77,10 @@ export class Session {
   set(name: string, value: unknown, options: { replicate?: boolean } = {}): void {
     this.#live();
     if (options.replicate === false) {
-      this.#stored.local.add(name);
+      this.#stored.setLocal(name, true);
     } else {
       checkValue(name, value);
-      this.#stored.local.delete(name);
+      this.#stored.setLocal(name, false);
     }
     this.#stored.attributes.set(name, value);
   }

@@ -19,6 +19,68 @@ export function compareVersions(a: Version, b: Version): number {
   return a[0] !== b[0] ? a[0] - b[0] : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }
 
+/**
+ * A version as a session holds it: `counter * NODE_SLOTS + n`, `n` the node's number in its
+ * store, so one number and no tuple per attribute; the tuple itself when that cannot be (the
+ * store numbered NODE_SLOTS nodes already, or the counter is too large). `0` is `[0, ""]`.
+ */
+export type StoredVersion = number | Version;
+
+/** Node ids one store numbers (`""` and itself included); versions of any more stay tuples. */
+const NODE_SLOTS = 1024;
+/** Attribute names one store keeps one copy of, and the longest it keeps. */
+const MAX_NAMES = 4096;
+const MAX_NAME_LENGTH = 128;
+
+/**
+ * A copy of `text` that owns its characters. A decoded string is often a slice of the decoder's
+ * whole source string, which a stored slice would keep alive, one source per session.
+ */
+function own(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+/**
+ * The versions of one session's attributes: `[name, version, name, version, ...]` while there are
+ * few (half the memory of a Map), a Map beyond (no quadratic merge of a huge delta).
+ */
+export type VersionTable = readonly (string | StoredVersion)[] | Map<string, StoredVersion>;
+
+const FLAT_VERSIONS = 16;
+const NO_VERSIONS: VersionTable = Object.freeze([]);
+
+function versionOf(table: VersionTable, name: string): StoredVersion | undefined {
+  if (table instanceof Map) return table.get(name);
+  for (let i = 0; i < table.length; i += 2) {
+    if (table[i] === name) return table[i + 1] as StoredVersion;
+  }
+  return undefined;
+}
+
+/** `table` with `name` at `v`: the same table changed, or a bigger one. */
+function withVersion(table: VersionTable, name: string, v: StoredVersion): VersionTable {
+  if (table instanceof Map) return table.set(name, v);
+  for (let i = 0; i < table.length; i += 2) {
+    if (table[i] === name) {
+      (table as (string | StoredVersion)[])[i + 1] = v;
+      return table;
+    }
+  }
+  if (table.length < 2 * FLAT_VERSIONS) return table.concat([name, v]); // sized exactly
+  const map = new Map<string, StoredVersion>();
+  for (let i = 0; i < table.length; i += 2) {
+    map.set(table[i] as string, table[i + 1] as StoredVersion);
+  }
+  return map.set(name, v);
+}
+
+function forEachVersion(table: VersionTable, f: (name: string, v: StoredVersion) => void): void {
+  if (table instanceof Map) table.forEach((v, name) => f(name, v));
+  else {for (let i = 0; i < table.length; i += 2) {
+      f(table[i] as string, table[i + 1] as StoredVersion);
+    }}
+}
+
 /** An attribute map that remembers which names a request changed. */
 export class TrackedAttributes extends Map<string, unknown> {
   dirty: Set<string> | undefined;
@@ -39,31 +101,53 @@ export class TrackedAttributes extends Map<string, unknown> {
 
 /** One session as the store holds it. */
 export class StoredSession implements SessionRecord {
-  /** The full id, route included; changes on failover or `changeId`. */
-  id: string;
+  #id: string;
   /** The 32 hex characters; the key across route changes. */
   readonly base: string;
   readonly creationTime: number;
   lastAccessedTime: number;
   maxInactiveInterval: number;
   readonly attributes = new TrackedAttributes();
-  /** Version of each replicated attribute, present or removed. */
-  readonly versions = new Map<string, Version>();
-  /** Names kept on this node only (`{ replicate: false }`). */
-  readonly local = new Set<string>();
+  /** Version of each replicated attribute, present or removed; the store's to read and write. */
+  versions: VersionTable = NO_VERSIONS;
+  #local: Set<string> | undefined = undefined;
   /** Version of id and maxInactiveInterval. */
-  metaVersion: Version = [0, ""];
+  metaVersion: StoredVersion = 0;
   /** Not yet sent to the others: the next replication carries everything. */
   unsent = false;
   /** Meta (id or interval) changed since the last replication. */
   metaDirty = false;
 
   constructor(id: string, creationTime: number, maxInactiveInterval: number) {
-    this.id = id;
-    this.base = parseSessionId(id)?.base ?? id;
+    this.#id = own(id);
+    this.base = parseSessionId(this.#id)?.base ?? this.#id;
     this.creationTime = creationTime;
     this.lastAccessedTime = creationTime;
     this.maxInactiveInterval = maxInactiveInterval;
+  }
+
+  /** The full id, route included; changes on failover or `changeId`. */
+  get id(): string {
+    return this.#id;
+  }
+  set id(id: string) {
+    this.#id = own(id); // not a concatenation still holding the old id
+  }
+
+  /** Names kept on this node only (`{ replicate: false }`); most sessions have none. */
+  get local(): Set<string> {
+    return this.#local ??= new Set();
+  }
+
+  /** Whether `name` is kept on this node only. */
+  isLocal(name: string): boolean {
+    return this.#local !== undefined && this.#local.has(name);
+  }
+
+  /** Keeps `name` on this node only, or replicates it again. */
+  setLocal(name: string, local: boolean): void {
+    if (local) this.local.add(name);
+    else this.#local?.delete(name);
   }
 }
 
@@ -91,11 +175,18 @@ export class SessionStore {
   readonly #tombstones = new Map<string, number>();
   readonly #node: string;
   #counter = 0;
+  /** Node ids by number, for stored versions: `""` is 0, this node 1. */
+  readonly #nodes: string[];
+  readonly #nodeNumbers = new Map<string, number>();
+  /** One copy of each attribute name, not one per delta; bounded against a hostile peer. */
+  readonly #names = new Map<string, string>();
   readonly stats: StoreStats = { applied: 0, stale: 0, tombstoned: 0 };
 
   /** `node`: this node's id, the tie-breaker of its versions. */
   constructor(node: string) {
     this.#node = node;
+    this.#nodes = ["", node];
+    this.#nodeNumbers.set("", 0).set(node, 1);
   }
 
   get size(): number {
@@ -129,6 +220,43 @@ export class SessionStore {
     if (v[0] > this.#counter) this.#counter = v[0];
   }
 
+  /** The stored form of `v`: one number when its node has (or gets) a number here. */
+  #pack(v: Version): StoredVersion {
+    const [counter, node] = v;
+    let n = this.#nodeNumbers.get(node);
+    if (n === undefined && this.#nodes.length < NODE_SLOTS) {
+      n = this.#nodes.push(own(node)) - 1;
+      this.#nodeNumbers.set(this.#nodes[n], n);
+    }
+    const packed = counter * NODE_SLOTS + (n ?? 0);
+    return n !== undefined && Number.isSafeInteger(counter) && counter >= 0 &&
+        packed <= Number.MAX_SAFE_INTEGER
+      ? packed
+      : [counter, own(node)];
+  }
+
+  #unpack(v: StoredVersion): Version {
+    return typeof v === "number" ? [Math.floor(v / NODE_SLOTS), this.#nodes[v % NODE_SLOTS]] : v;
+  }
+
+  /** `compareVersions(a, b)` without unpacking `b`. */
+  #compare(a: Version, b: StoredVersion): number {
+    const counter = typeof b === "number" ? Math.floor(b / NODE_SLOTS) : b[0];
+    const node = typeof b === "number" ? this.#nodes[b % NODE_SLOTS] : b[1];
+    return a[0] !== counter ? a[0] - counter : a[1] < node ? -1 : a[1] > node ? 1 : 0;
+  }
+
+  #name(name: string): string {
+    let kept = this.#names.get(name);
+    if (kept === undefined) {
+      kept = own(name);
+      if (this.#names.size < MAX_NAMES && name.length <= MAX_NAME_LENGTH) {
+        this.#names.set(kept, kept);
+      }
+    }
+    return kept;
+  }
+
   /**
    * What a request changed, as a delta, and the session marked clean; `undefined` when nothing
    * replicable changed (a request that only read sends nothing).
@@ -141,14 +269,14 @@ export class SessionStore {
       : [...(dirty ?? [])];
     const attrs: SessionDelta["attrs"] = [];
     for (const name of new Set(names)) {
-      if (session.local.has(name)) continue;
+      if (session.isLocal(name)) continue;
       const version = this.nextVersion();
-      session.versions.set(name, version);
+      session.versions = withVersion(session.versions, name, this.#pack(version));
       if (session.attributes.has(name)) attrs.push([name, session.attributes.get(name), version]);
       else attrs.push([name, null, version, 1]);
     }
     if (attrs.length === 0 && !session.unsent && !session.metaDirty) return undefined;
-    if (session.metaDirty || session.unsent) session.metaVersion = this.nextVersion();
+    if (session.metaDirty || session.unsent) session.metaVersion = this.#pack(this.nextVersion());
     session.unsent = false;
     session.metaDirty = false;
     return this.snapshot(session, attrs);
@@ -157,11 +285,12 @@ export class SessionStore {
   /** A session's whole replicable state (state transfer). */
   full(session: StoredSession): SessionDelta {
     const attrs: SessionDelta["attrs"] = [];
-    for (const [name, version] of session.versions) {
-      if (session.local.has(name)) continue;
+    forEachVersion(session.versions, (name, stored) => {
+      if (session.isLocal(name)) return;
+      const version = this.#unpack(stored);
       if (session.attributes.has(name)) attrs.push([name, session.attributes.get(name), version]);
       else attrs.push([name, null, version, 1]);
-    }
+    });
     return this.snapshot(session, attrs);
   }
 
@@ -171,7 +300,7 @@ export class SessionStore {
       created: session.creationTime,
       accessed: session.lastAccessedTime,
       interval: session.maxInactiveInterval,
-      meta: session.metaVersion,
+      meta: this.#unpack(session.metaVersion),
       attrs,
     };
   }
@@ -190,27 +319,28 @@ export class SessionStore {
     let session = this.#sessions.get(base);
     if (!session) {
       session = new StoredSession(delta.id, delta.created, delta.interval);
-      this.#sessions.set(base, session);
+      this.#sessions.set(session.base, session); // its own copy: `base` slices the decoded message
     }
     this.#observe(delta.meta);
-    if (compareVersions(delta.meta, session.metaVersion) > 0) {
-      session.metaVersion = delta.meta;
-      session.id = delta.id;
+    if (this.#compare(delta.meta, session.metaVersion) > 0) {
+      session.metaVersion = this.#pack(delta.meta);
+      if (session.id !== delta.id) session.id = delta.id;
       session.maxInactiveInterval = delta.interval;
     }
     if (delta.accessed > session.lastAccessedTime) session.lastAccessedTime = delta.accessed;
     const before = session.attributes.dirty;
     for (const [name, value, version, removed] of delta.attrs) {
       this.#observe(version);
-      const current = session.versions.get(name);
-      if (current && compareVersions(version, current) <= 0) {
+      const current = versionOf(session.versions, name);
+      if (current !== undefined && this.#compare(version, current) <= 0) {
         this.stats.stale++;
         continue;
       }
-      session.versions.set(name, version);
-      session.local.delete(name);
-      if (removed) Map.prototype.delete.call(session.attributes, name);
-      else Map.prototype.set.call(session.attributes, name, value);
+      const kept = this.#name(name);
+      session.versions = withVersion(session.versions, kept, this.#pack(version));
+      session.setLocal(kept, false);
+      if (removed) Map.prototype.delete.call(session.attributes, kept);
+      else Map.prototype.set.call(session.attributes, kept, value);
       this.stats.applied++;
     }
     session.attributes.dirty = before; // replicated changes are not this node's to send
