@@ -24,9 +24,10 @@ export function checkDelta(d: unknown): asserts d is SessionDelta {
   if (typeof x.id !== "string" || !parseSessionId(x.id)) {
     throw bad(`id ${String(x.id).slice(0, 80)}`);
   }
-  for (const key of ["created", "accessed", "interval"]) {
-    if (typeof x[key] !== "number" || !Number.isFinite(x[key])) throw bad(`${key} is not a number`);
-  }
+  // Unrolled: state transfer checks 100,000s of these in a row.
+  if (!Number.isFinite(x.created)) throw bad("created is not a number");
+  if (!Number.isFinite(x.accessed)) throw bad("accessed is not a number");
+  if (!Number.isFinite(x.interval)) throw bad("interval is not a number");
   if (!isVersion(x.meta)) throw bad("meta is not a [counter, node] version");
   if (!Array.isArray(x.attrs)) throw bad("attrs is not a list");
   for (const a of x.attrs) {

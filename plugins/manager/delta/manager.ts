@@ -26,7 +26,12 @@ import {
 } from "../../../src/session/store.ts";
 
 /** Sessions per state-transfer chunk: no single giant message, whatever the session count. */
-const CHUNK = 500;
+export const STATE_CHUNK = 500;
+/**
+ * State-transfer chunks in flight (sent, not yet acknowledged as applied): the sender encodes
+ * the next while the joiner applies the last, so the joiner's applying alone sets the pace.
+ */
+export const STATE_WINDOW = 4;
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
 
 type Wire =
@@ -38,12 +43,24 @@ type Wire =
     ctx: string;
     t: "state";
     q: string;
+    /** Chunk number, from 0; chunks may arrive in any order. */
     n: number;
     s: SessionDelta[];
+    /** Marks the last chunk (read by joiners that predate `total`). */
     end: boolean;
+    /** How many chunks make the state; absent from older senders. */
+    total?: number;
     /** The asked node is itself still joining: ask another. */
     busy?: true;
   };
+
+/** A state transfer this node awaits: request id, chunk numbers applied, the chunk count. */
+interface Transfer {
+  q: string;
+  applied: Set<number>;
+  total: number | undefined;
+  done: (ok: boolean | "busy") => void;
+}
 
 export interface DeltaManagerOptions {
   name: string;
@@ -72,7 +89,7 @@ export class DeltaManager implements Manager {
   #started = false;
   #listening = false;
   #stopExpiry: Cancel | undefined;
-  #transfer: { q: string; done: (ok: boolean | "busy") => void } | undefined;
+  #transfer: Transfer | undefined;
   /** True once this node holds the cluster's state; until then it answers "busy" to joiners. */
   #ready = false;
   #listeners: SessionListener[] = [];
@@ -296,21 +313,49 @@ export class DeltaManager implements Manager {
         void this.#sendState(message.q, sender);
         return;
       case "state": {
-        if (!Array.isArray(message.s)) {
+        const { n, total, s } = message;
+        if (!Array.isArray(s)) {
           throw new ConclaveError("SESSION_ERR_REPLICATION", "A state chunk without sessions");
         }
-        message.s.forEach((d) => checkDelta(d));
-        for (const delta of message.s) this.store.apply(delta);
-        const transfer = this.#transfer;
-        if (transfer && transfer.q === message.q) {
-          this.#options.logger.debug(
-            { chunk: message.n, sessions: this.store.size },
-            "State transfer chunk applied",
+        if (
+          !Number.isSafeInteger(n) || n < 0 ||
+          (total !== undefined && (!Number.isSafeInteger(total) || n >= total))
+        ) {
+          throw new ConclaveError(
+            "SESSION_ERR_REPLICATION",
+            `A state chunk numbered ${String(n).slice(0, 20)} of ${String(total).slice(0, 20)}`,
           );
-          if (message.end) transfer.done(message.busy ? "busy" : true);
         }
+        for (const d of s) checkDelta(d);
+        // apply() merges by versions, so chunks may be applied in any order.
+        for (const delta of s) this.store.apply(delta);
+        const transfer = this.#transfer;
+        if (transfer && transfer.q === message.q) this.#chunkApplied(transfer, message);
         return;
       }
+    }
+  }
+
+  /** Counts the distinct chunks of the transfer; done once every one of them is applied. */
+  #chunkApplied(transfer: Transfer, chunk: Extract<Wire, { t: "state" }>): void {
+    if (chunk.busy) {
+      transfer.done("busy");
+      return;
+    }
+    const { n, end, total } = chunk;
+    // A sender that names no total sends in order on one connection: its last chunk counts.
+    if (total !== undefined) transfer.total = total;
+    else if (end) transfer.total = n + 1;
+    transfer.applied.add(n);
+    const { logger } = this.#options;
+    const count = transfer.applied.size;
+    const of = transfer.total;
+    logger.debug({ chunk: n, of, sessions: this.store.size }, "State transfer chunk applied");
+    if (of === undefined) return;
+    if (count >= of) {
+      transfer.done(true);
+    } else if (of >= 20 && Math.floor((count * 10) / of) > Math.floor(((count - 1) * 10) / of)) {
+      logger.info({ chunks: count, of, sessions: this.store.size }, "State transfer in progress");
     }
   }
 
@@ -331,28 +376,47 @@ export class DeltaManager implements Manager {
   }
 
   async #sendState(q: string, to: Member): Promise<void> {
+    const { channel, clock, logger } = this.#options;
+    const started = clock.now();
     const all = [...this.store.sessions()];
+    const total = Math.max(1, Math.ceil(all.length / STATE_CHUNK));
+    // A few chunks in flight: encoding the next overlaps the joiner's decoding of the last.
+    const inFlight = new Set<Promise<void>>();
+    let failed: Error | undefined;
     try {
-      for (let n = 0, i = 0; i === 0 || i < all.length; n++, i += CHUNK) {
-        const chunk = all.slice(i, i + CHUNK).map((s) => this.store.full(s));
-        const end = i + CHUNK >= all.length;
-        await this.#options.channel.send([to], {
+      for (let n = 0; n < total && !failed; n++) {
+        const s: SessionDelta[] = [];
+        for (let i = n * STATE_CHUNK; i < all.length && i < (n + 1) * STATE_CHUNK; i++) {
+          s.push(this.store.full(all[i]));
+        }
+        const message: Wire = {
           cdm: 1,
           ctx: this.name,
           t: "state",
           q,
           n,
-          s: chunk,
-          end,
-        }, SYNC);
-        if (end) break;
+          total,
+          s,
+          end: n === total - 1,
+        };
+        const sent: Promise<void> = channel.send([to], message, SYNC).then(
+          () => void inFlight.delete(sent),
+          (err: Error) => {
+            failed ??= err;
+            inFlight.delete(sent);
+          },
+        );
+        inFlight.add(sent);
+        if (inFlight.size >= STATE_WINDOW) await Promise.race(inFlight);
       }
-      this.#options.logger.info(
-        { to: to.name, sessions: all.length },
+      await Promise.all(inFlight);
+      if (failed) throw failed;
+      logger.info(
+        { to: to.name, sessions: all.length, chunks: total, ms: clock.now() - started },
         "State sent to a joining member",
       );
     } catch (err) {
-      this.#options.logger.warn(
+      logger.warn(
         { to: to.name, err: (err as Error).message },
         "State transfer to a member failed",
       );
@@ -375,7 +439,7 @@ export class DeltaManager implements Manager {
       const q = crypto.randomUUID();
       let cancel: Cancel | undefined;
       const done = new Promise<boolean | "busy">((resolve) => {
-        this.#transfer = { q, done: resolve };
+        this.#transfer = { q, applied: new Set(), total: undefined, done: resolve };
         cancel = clock.setTimeout(() => resolve(false), stateTransferTimeout * 1000);
       });
       try {

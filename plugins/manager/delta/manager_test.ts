@@ -8,7 +8,13 @@ import { afterEach, describe, it } from "node:test";
 import { StartOptions } from "../../../src/interfaces/message.ts";
 import { waitFor } from "../../../test/conformance/wait.ts";
 import { type DeltaHarness, deltaHarness } from "../../../src/testing/delta_harness.ts";
-import type { StoredSession } from "../../../src/session/store.ts";
+import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
+import { newSessionId } from "../../../src/session/ids.ts";
+import type { Member } from "../../../src/interfaces/member.ts";
+import { UniqueId } from "../../../src/interfaces/unique_id.ts";
+import { silentLogger } from "../../../src/kernel/log.ts";
+import { ManualClock } from "../../../src/testing/manual_clock.ts";
+import { DeltaManager, STATE_CHUNK, STATE_WINDOW } from "./manager.ts";
 
 describe("DeltaManager", () => {
   let harness: DeltaHarness;
@@ -263,5 +269,200 @@ describe("DeltaManager state transfer", () => {
     // Whichever it asked first, a failure (if a came first) was counted and another member asked.
     assert.ok(joiner.counters.transferFailures <= 1);
     assert.equal(joiner.counters.transfers, 1);
+  });
+});
+
+describe("DeltaManager state transfer, chunk by chunk", () => {
+  type Sent = { to: Member; value: Record<string, unknown> };
+  type Listener = { messageReceived(message: unknown, sender: Member): void | Promise<void> };
+
+  function member(name: string): Member {
+    return {
+      id: UniqueId.random(),
+      name: `mem://test/${name}`,
+      host: name,
+      port: 0,
+      jvmRoute: name,
+      domain: "",
+      ready: true,
+      payload: new Uint8Array(0),
+    };
+  }
+
+  /** A manager on a channel the test drives: it records sends and delivers what the test says. */
+  function manager(members: Member[], send?: (sent: Sent) => Promise<void>) {
+    const clock = new ManualClock();
+    const sent: Sent[] = [];
+    let listener: Listener | undefined;
+    const m = new DeltaManager({
+      name: "/",
+      channel: {
+        send: (to, value) => {
+          const s = { to: to[0], value: value as Record<string, unknown> };
+          sent.push(s);
+          return send ? send(s) : Promise.resolve();
+        },
+        getMembers: () => members,
+        addChannelListener: (l) => listener = l,
+        addMembershipListener: () => {},
+      },
+      clock,
+      logger: silentLogger(),
+      jvmRoute: "n9",
+      nodeId: UniqueId.random().hex,
+      sendOptions: 6,
+      stateTransferTimeout: 5,
+      maxInactiveInterval: 1800,
+      expireSessionsOnShutdown: false,
+      processExpiresFrequency: 10_000,
+    });
+    const deliver = (value: unknown, from: Member) => listener!.messageReceived(value, from);
+    return { m, clock, sent, deliver };
+  }
+
+  /** `count` whole sessions from another node's store, cut into chunks of `size`. */
+  function chunks(count: number, size: number): SessionDelta[][] {
+    const source = new SessionStore(UniqueId.random().hex);
+    const all: SessionDelta[] = [];
+    for (let i = 0; i < count; i++) {
+      const s = new StoredSession(newSessionId("n1"), 1_700_000_000_000, 1800);
+      s.unsent = true;
+      s.attributes.set("i", i);
+      source.add(s);
+      source.takeDelta(s);
+      all.push(source.full(s));
+    }
+    const out: SessionDelta[][] = [];
+    for (let i = 0; i < all.length; i += size) out.push(all.slice(i, i + size));
+    return out;
+  }
+
+  function chunk(q: string, parts: SessionDelta[][], n: number) {
+    const total = parts.length;
+    return { cdm: 1, ctx: "/", t: "state", q, n, total, s: parts[n], end: n === total - 1 };
+  }
+
+  const asked = (sent: Sent[], to: Member) =>
+    sent.filter((s) => s.value.t === "state?" && s.to === to).map((s) => s.value.q as string);
+
+  it("completes when every chunk is applied, whatever order they arrive in", async () => {
+    const a = member("a");
+    const { m, clock, sent, deliver } = manager([a]);
+    let started = false;
+    const starting = m.start().then(() => started = true);
+    await clock.advance(0);
+    const [q] = asked(sent, a);
+    assert.ok(q, "the joiner asked a for the state");
+    const parts = chunks(7, 3); // chunks 0, 1, 2; the last marked end
+    await deliver(chunk(q, parts, 2), a);
+    await deliver(chunk(q, parts, 0), a);
+    await deliver(chunk(q, parts, 0), a); // a duplicate counts once
+    await clock.advance(0);
+    assert.equal(started, false, "the last chunk and a duplicate are not the whole state");
+    await deliver(chunk(q, parts, 1), a);
+    await starting;
+    assert.equal(m.sessionCount, 7);
+    for (const part of parts) {
+      for (const d of part) {
+        assert.equal(m.findSession(d.id)?.attributes.get("i"), d.attrs[0][1]);
+      }
+    }
+    assert.deepEqual([m.counters.transfers, m.counters.transferFailures], [1, 0]);
+  });
+
+  it("times out on a missing chunk and gets the state from another member", async () => {
+    const a = member("a");
+    const b = member("b");
+    const { m, clock, sent, deliver } = manager([a, b]);
+    let started = false;
+    const starting = m.start().then(() => started = true);
+    await clock.advance(0);
+    const [first] = asked(sent, a);
+    const parts = chunks(6, 2);
+    await deliver(chunk(first, parts, 0), a);
+    await deliver(chunk(first, parts, 2), a); // chunk 1 never comes
+    await clock.advance(5000 - 1);
+    assert.equal(started, false, "no 'done' without chunk 1");
+    assert.deepEqual(asked(sent, b), [], "b not asked before stateTransferTimeout");
+    await clock.advance(1);
+    const [second] = asked(sent, b);
+    assert.ok(second && second !== first, "b asked, with a new request id");
+    for (const n of [1, 0, 2]) await deliver(chunk(second, parts, n), b);
+    await starting;
+    assert.equal(m.sessionCount, 6);
+    assert.deepEqual([m.counters.transfers, m.counters.transferFailures], [1, 1]);
+  });
+
+  it("refuses a chunk numbered beyond its total, applying none of it", async () => {
+    const a = member("a");
+    const { m, clock, sent, deliver } = manager([a]);
+    void m.start();
+    await clock.advance(0);
+    const [q] = asked(sent, a);
+    const parts = chunks(2, 1);
+    const bad = { ...chunk(q, parts, 1), n: 2 };
+    assert.throws(() => deliver(bad, a), { code: "SESSION_ERR_REPLICATION" });
+    assert.equal(m.sessionCount, 0);
+  });
+
+  it(`sends ${STATE_WINDOW} chunks before the first is acknowledged, then one per ack`, async () => {
+    const j = member("j");
+    const acks: (() => void)[] = [];
+    const { m, clock, sent, deliver } = manager(
+      [],
+      () => new Promise<void>((resolve) => acks.push(resolve)),
+    );
+    // `m` starts alone (nothing to fetch); the joiner j then asks it.
+    await m.start();
+    const total = STATE_WINDOW + 2;
+    for (let i = 0; i < (total - 1) * STATE_CHUNK + 1; i++) {
+      const s = m.createSession();
+      s.attributes.set("i", i);
+      m.store.takeDelta(s as StoredSession);
+    }
+    await deliver({ cdm: 1, ctx: "/", t: "state?", q: "q1" }, j);
+    await clock.advance(0);
+    const state = () => sent.filter((s) => s.value.t === "state");
+    assert.equal(state().length, STATE_WINDOW, "a full window goes out before any ack");
+    acks.shift()!();
+    await clock.advance(0);
+    assert.equal(state().length, STATE_WINDOW + 1, "one ack lets one more chunk go");
+    while (acks.length > 0) {
+      acks.shift()!();
+      await clock.advance(0);
+    }
+    const values = state().map((s) => s.value);
+    assert.deepEqual(values.map((v) => v.n), [...Array(total).keys()]);
+    assert.ok(values.every((v) => v.total === total && v.q === "q1"));
+    assert.deepEqual(values.map((v) => v.end), values.map((_, i) => i === total - 1));
+    assert.equal(
+      values.reduce((sum, v) => sum + (v.s as unknown[]).length, 0),
+      m.sessionCount,
+      "every session sent once",
+    );
+  });
+
+  it("stops sending once a chunk is refused", async () => {
+    const j = member("j");
+    const pending: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    const { m, clock, sent, deliver } = manager(
+      [],
+      () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject })),
+    );
+    await m.start();
+    for (let i = 0; i < (STATE_WINDOW + 3) * STATE_CHUNK; i++) m.createSession();
+    await deliver({ cdm: 1, ctx: "/", t: "state?", q: "q1" }, j);
+    await clock.advance(0);
+    pending.shift()!.reject(new Error("refused"));
+    await clock.advance(0);
+    while (pending.length > 0) {
+      pending.shift()!.resolve();
+      await clock.advance(0);
+    }
+    assert.equal(
+      sent.filter((s) => s.value.t === "state").length,
+      STATE_WINDOW,
+      "no chunk after the refusal",
+    );
   });
 });
