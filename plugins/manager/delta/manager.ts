@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import type { Cancel, Clock } from "../../../src/interfaces/clock.ts";
 import type { Logger } from "../../../src/interfaces/logger.ts";
 import type { Manager, ManagerChannel } from "../../../src/interfaces/manager.ts";
@@ -36,6 +37,8 @@ const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
 
 type Wire =
   | { cdm: 1; ctx: string; t: "delta"; d: SessionDelta }
+  /** The deltas of requests that ended in the same turn of the event loop, in order. */
+  | { cdm: 1; ctx: string; t: "deltas"; d: SessionDelta[] }
   | { cdm: 1; ctx: string; t: "gone"; id: string; v: Version; why?: "invalidated" | "expired" }
   | { cdm: 1; ctx: string; t: "state?"; q: string }
   | {
@@ -93,6 +96,8 @@ export class DeltaManager implements Manager {
   /** True once this node holds the cluster's state; until then it answers "busy" to joiners. */
   #ready = false;
   #listeners: SessionListener[] = [];
+  /** Deltas waiting for the end of this turn of the event loop, and their one send. */
+  #batch: { deltas: SessionDelta[]; sent: Promise<void> } | undefined;
   /** Messages sent and received, for tests and metrics. */
   readonly counters = { sent: 0, received: 0, transfers: 0, transferFailures: 0, transferMs: 0 };
 
@@ -182,7 +187,30 @@ export class DeltaManager implements Manager {
     const delta = this.store.takeDelta(session);
     if (!delta) return;
     this.#announce(session, delta, created, false);
-    await this.#broadcast({ cdm: 1, ctx: this.name, t: "delta", d: delta });
+    await this.#queue(delta);
+  }
+
+  /**
+   * Sends the deltas of every request that ends in this turn of the event loop as one message
+   * (message bundling, as JGroups does): under load one send, one decode and one ack carry many
+   * requests' changes instead of one each. A lone request waits for no timer, only for the turn.
+   */
+  #queue(delta: SessionDelta): Promise<void> {
+    if (this.#batch) {
+      this.#batch.deltas.push(delta);
+      return this.#batch.sent;
+    }
+    const deltas = [delta];
+    const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.#batch = undefined;
+      return this.#broadcast(
+        deltas.length === 1
+          ? { cdm: 1, ctx: this.name, t: "delta", d: deltas[0] }
+          : { cdm: 1, ctx: this.name, t: "deltas", d: deltas },
+      );
+    });
+    this.#batch = { deltas, sent };
+    return sent;
   }
 
   /**
@@ -290,13 +318,17 @@ export class DeltaManager implements Manager {
     }
     this.counters.received++;
     switch (message.t) {
-      case "delta": {
+      case "delta":
         checkDelta(message.d);
-        const known = this.store.get(message.d.id) !== undefined;
-        const session = this.store.apply(message.d);
-        if (session) this.#announce(session, message.d, !known, true);
+        this.#applyDelta(message.d);
         return;
-      }
+      case "deltas":
+        if (!Array.isArray(message.d)) {
+          throw new ConclaveError("SESSION_ERR_REPLICATION", "A delta bundle that is not a list");
+        }
+        for (const d of message.d) checkDelta(d); // all or none: a bad one refuses the bundle
+        for (const d of message.d) this.#applyDelta(d);
+        return;
       case "gone": {
         const session = this.store.invalidate(message.id, this.#tombstoneUntil());
         if (session) {
@@ -357,6 +389,12 @@ export class DeltaManager implements Manager {
     } else if (of >= 20 && Math.floor((count * 10) / of) > Math.floor(((count - 1) * 10) / of)) {
       logger.info({ chunks: count, of, sessions: this.store.size }, "State transfer in progress");
     }
+  }
+
+  #applyDelta(delta: SessionDelta): void {
+    const known = this.store.get(delta.id) !== undefined;
+    const session = this.store.apply(delta);
+    if (session) this.#announce(session, delta, !known, true);
   }
 
   /** Tells a joiner this node holds no state to give yet (still joining, or not started). */

@@ -42,6 +42,25 @@ describe("DeltaManager", () => {
     assert.equal(harness.nodes[0].channel.stats.messagesSent, sent);
   });
 
+  it("bundles the deltas of requests that end in the same turn into one message", async () => {
+    const { a, b } = await pair();
+    const first = a.createSession();
+    first.attributes.set("n", 1);
+    const second = a.createSession();
+    second.attributes.set("n", 2);
+    const sent = harness.nodes[0].channel.stats.messagesSent;
+    await Promise.all([a.requestCompleted(first.id), a.requestCompleted(second.id)]);
+    assert.equal(harness.nodes[0].channel.stats.messagesSent - sent, 1, "one message for both");
+    // Synchronized ack: b applied both before the requests completed.
+    assert.equal(b.findSession(first.id)?.attributes.get("n"), 1);
+    assert.equal(b.findSession(second.id)?.attributes.get("n"), 2);
+    // A request in a later turn goes in a message of its own.
+    first.attributes.set("n", 3);
+    await a.requestCompleted(first.id);
+    assert.equal(harness.nodes[0].channel.stats.messagesSent - sent, 2);
+    assert.equal(b.findSession(first.id)?.attributes.get("n"), 3);
+  });
+
   it("delivers a new session together with the attributes set in its first request (async)", async () => {
     const { a, b } = await pair(8);
     const s = a.createSession();
@@ -217,6 +236,38 @@ describe("DeltaManager under bad replication messages", () => {
     s.attributes.set("ok", true);
     await a.requestCompleted(s.id);
     assert.equal(b.findSession(s.id)?.attributes.get("ok"), true);
+  });
+});
+
+describe("DeltaManager under a bad delta bundle", () => {
+  let harness: DeltaHarness;
+  afterEach(() => harness?.teardown());
+
+  it("refuses a whole bundle when one of its deltas is malformed", async () => {
+    harness = deltaHarness({ sendOptions: 6 });
+    const a = await harness.createNode();
+    await a.start();
+    const b = await harness.createNode();
+    await b.start();
+    const channel = harness.nodes[0].channel;
+    const good = {
+      id: `${"c".repeat(32)}.n1`,
+      created: 0,
+      accessed: 0,
+      interval: 0,
+      meta: [1, "x"],
+      attrs: [["k", "v", [1, "x"]]],
+    };
+    const bad = { ...good, id: `${"d".repeat(32)}.n1`, attrs: [["k"]] };
+    for (const d of [[good, bad], "not a list"]) {
+      await assert.rejects(
+        channel.send(channel.getMembers(), { cdm: 1, ctx: "/", t: "deltas", d }, 6),
+        /SESSION_ERR_REPLICATION/,
+      );
+    }
+    assert.equal(b.sessionCount, 0, "the good delta of the refused bundle was not applied");
+    await channel.send(channel.getMembers(), { cdm: 1, ctx: "/", t: "deltas", d: [good] }, 6);
+    assert.equal(b.findSession(good.id)?.attributes.get("k"), "v");
   });
 });
 
