@@ -205,13 +205,18 @@ describe("DeltaManager under bad replication messages", () => {
   let harness: DeltaHarness;
   afterEach(() => harness?.teardown());
 
-  it("refuses a malformed delta with a coded fail-ack and applies nothing", async () => {
+  /** Two started nodes, and the channel of the first to send forged messages on. */
+  async function twoNodes() {
     harness = deltaHarness({ sendOptions: 6 });
     const a = await harness.createNode();
     await a.start();
     const b = await harness.createNode();
     await b.start();
-    const channel = harness.nodes[0].channel;
+    return { a, b, channel: harness.nodes[0].channel };
+  }
+
+  it("refuses a malformed delta with a coded fail-ack and applies nothing", async () => {
+    const { a, b, channel } = await twoNodes();
     const bad = [
       { id: "not-an-id", created: 0, accessed: 0, interval: 0, meta: [1, "x"], attrs: [] },
       { id: `${"a".repeat(32)}.n1`, created: 0, accessed: 0, interval: 0, meta: "v", attrs: [] },
@@ -237,19 +242,9 @@ describe("DeltaManager under bad replication messages", () => {
     await a.requestCompleted(s.id);
     assert.equal(b.findSession(s.id)?.attributes.get("ok"), true);
   });
-});
-
-describe("DeltaManager under a bad delta bundle", () => {
-  let harness: DeltaHarness;
-  afterEach(() => harness?.teardown());
 
   it("refuses a whole bundle when one of its deltas is malformed", async () => {
-    harness = deltaHarness({ sendOptions: 6 });
-    const a = await harness.createNode();
-    await a.start();
-    const b = await harness.createNode();
-    await b.start();
-    const channel = harness.nodes[0].channel;
+    const { b, channel } = await twoNodes();
     const good = {
       id: `${"c".repeat(32)}.n1`,
       created: 0,
