@@ -10,6 +10,7 @@
  */
 import { setImmediate } from "node:timers";
 import type { Cancel, Clock } from "../interfaces/clock.ts";
+import { atTurnEnd } from "../kernel/turn.ts";
 import type { StreamSocket } from "../runtime/sockets.ts";
 
 /** Frames smaller than this are copied into one batch buffer; larger ones are written as they are. */
@@ -95,15 +96,18 @@ export class FrameWriter {
     this.#schedule();
   }
 
-  #schedule(): void {
+  /** Flushes at the end of this turn, or of the next one after a capped flush (`later`). */
+  #schedule(later = false): void {
     if (!this.#scheduled && !this.#blocked) {
       this.#scheduled = true;
-      setImmediate(() => {
-        this.#scheduled = false;
-        this.#flush();
-      });
+      (later ? setImmediate : atTurnEnd)(this.#flushScheduled);
     }
   }
+
+  #flushScheduled = (): void => {
+    this.#scheduled = false;
+    this.#flush();
+  };
 
   /** Resolves once everything queued here went to the socket and the socket is not full. */
   drained(): Promise<void> {
@@ -179,7 +183,7 @@ export class FrameWriter {
     ok = socket.write(out[last], finished) && ok;
     socket.uncork();
     if (!ok) this.#block();
-    else if (this.#queue.length > 0) this.#schedule();
+    else if (this.#queue.length > 0) this.#schedule(true); // the rest after other I/O
     else for (const wake of this.#drainWaiters.splice(0)) wake();
   }
 

@@ -9,7 +9,6 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
 import type { Cancel, Clock } from "../../../src/interfaces/clock.ts";
 import type { Logger } from "../../../src/interfaces/logger.ts";
 import type { Manager, ManagerChannel } from "../../../src/interfaces/manager.ts";
@@ -17,6 +16,7 @@ import type { Member } from "../../../src/interfaces/member.ts";
 import { SendOptions } from "../../../src/interfaces/message.ts";
 import type { SessionListener } from "../../../src/interfaces/session_listener.ts";
 import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { atTurnEnd } from "../../../src/kernel/turn.ts";
 import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
 import {
@@ -201,14 +201,17 @@ export class DeltaManager implements Manager {
       return this.#batch.sent;
     }
     const deltas = [delta];
-    const sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      this.#batch = undefined;
-      return this.#broadcast(
-        deltas.length === 1
-          ? { cdm: 1, ctx: this.name, t: "delta", d: deltas[0] }
-          : { cdm: 1, ctx: this.name, t: "deltas", d: deltas },
-      );
-    });
+    // Called within the turn-end pass, so the frames it writes leave in this turn too.
+    const sent = new Promise<void>((resolve, reject) =>
+      atTurnEnd(() => {
+        this.#batch = undefined;
+        this.#broadcast(
+          deltas.length === 1
+            ? { cdm: 1, ctx: this.name, t: "delta", d: deltas[0] }
+            : { cdm: 1, ctx: this.name, t: "deltas", d: deltas },
+        ).then(resolve, reject);
+      })
+    );
     this.#batch = { deltas, sent };
     return sent;
   }
