@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Clock } from "../interfaces/clock.ts";
+import type { Cancel, Clock } from "../interfaces/clock.ts";
 import type { Interceptor } from "../interfaces/interceptor.ts";
 import type { Logger } from "../interfaces/logger.ts";
 import type { Manager } from "../interfaces/manager.ts";
@@ -56,6 +56,11 @@ export interface ClusterNode {
 }
 
 const STATIC_INTERCEPTOR = /(^|\.)StaticMembershipInterceptor$/;
+/**
+ * How often the node's background task runs (Tomcat's `backgroundProcessorDelay`, 10 s); with
+ * `heartbeatBackgroundEnabled` it drives the channel heartbeat, as Tomcat's container thread does.
+ */
+export const BACKGROUND_PROCESSOR_DELAY = 10_000;
 
 const REQUIRED_METHODS: Partial<Record<PluginKind, readonly string[]>> = {
   membership: [
@@ -163,7 +168,8 @@ export async function createNode(
     coordinator,
     logger: componentLogger(root, "kernel/channel"),
     clock,
-    heartbeat: channelConfig.heartbeat,
+    // Tomcat: with heartbeatBackgroundEnabled the container's background thread drives it instead.
+    heartbeat: channelConfig.heartbeat && !config.cluster.heartbeatBackgroundEnabled,
     heartbeatSleeptime: channelConfig.heartbeatSleeptime,
     optionCheck: channelConfig.optionCheck,
   });
@@ -188,6 +194,7 @@ export async function createNode(
     for (const slot of config.cluster.clusterListeners) await make(slot, "clusterListener");
   }
 
+  let stopBackground: Cancel | undefined;
   return {
     config,
     jvmRoute,
@@ -199,6 +206,9 @@ export async function createNode(
     members: () => channel.getMembers(),
     start: async () => {
       await channel.start(config.cluster.channelStartOptions);
+      if (config.cluster.heartbeatBackgroundEnabled) {
+        stopBackground ??= clock.setInterval(() => channel.heartbeat(), BACKGROUND_PROCESSOR_DELAY);
+      }
       if (managers.size > 0) {
         // As Tomcat sleeps "to establish cluster membership": a manager asks the members it
         // sees for the sessions, so let heartbeats be heard first.
@@ -210,6 +220,8 @@ export async function createNode(
       membership.setLocalMemberProperties({ ready: true });
     },
     stop: async () => {
+      stopBackground?.();
+      stopBackground = undefined;
       for (const manager of managers.values()) await manager.stop();
       await channel.stop();
     },

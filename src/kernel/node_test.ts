@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { UniqueId } from "../interfaces/unique_id.ts";
+import { ManualClock } from "../testing/manual_clock.ts";
+import { silentLogger } from "./log.ts";
+import { BACKGROUND_PROCESSOR_DELAY, createNode } from "./node.ts";
+
+/** A started in-memory node whose channel heartbeats are counted. */
+async function countedNode(heartbeatBackgroundEnabled: boolean) {
+  const clock = new ManualClock();
+  const network = `node-${UniqueId.random().hex}`;
+  const node = await createNode({
+    jvmRoute: "n1",
+    cluster: {
+      className: "SimpleTcpCluster",
+      heartbeatBackgroundEnabled,
+      channel: {
+        className: "GroupChannel",
+        heartbeatSleeptime: 5000,
+        membership: { className: "MemoryMembership", network },
+        receiver: { className: "MemoryReceiver", network, port: 0 },
+        sender: { className: "MemorySender", network },
+      },
+    },
+  }, { logger: silentLogger(), clock });
+  const counter = { beats: 0 };
+  const heartbeat = node.channel.heartbeat.bind(node.channel);
+  node.channel.heartbeat = () => {
+    counter.beats++;
+    heartbeat();
+  };
+  await node.start();
+  return { node, clock, counter };
+}
+
+describe("heartbeatBackgroundEnabled", () => {
+  it("off (Tomcat's default): the channel beats every heartbeatSleeptime", async () => {
+    const { node, clock, counter } = await countedNode(false);
+    await clock.advance(5000);
+    assert.equal(counter.beats, 1);
+    await node.stop();
+  });
+
+  it("on: the channel's own heartbeat is off and the node's background task drives it", async () => {
+    const { node, clock, counter } = await countedNode(true);
+    await clock.advance(5000);
+    assert.equal(counter.beats, 0, "no beat at heartbeatSleeptime");
+    await clock.advance(BACKGROUND_PROCESSOR_DELAY - 5000);
+    assert.equal(counter.beats, 1, "one beat per backgroundProcessorDelay");
+    await node.stop();
+    await clock.advance(BACKGROUND_PROCESSOR_DELAY);
+    assert.equal(counter.beats, 1, "none after stop");
+  });
+});
