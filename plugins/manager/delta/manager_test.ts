@@ -14,20 +14,32 @@ import type { Member } from "../../../src/interfaces/member.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import { silentLogger } from "../../../src/kernel/log.ts";
 import { ManualClock } from "../../../src/testing/manual_clock.ts";
-import { DeltaManager, STATE_CHUNK, STATE_WINDOW } from "./manager.ts";
+import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { SendError } from "../../../src/kernel/send_error.ts";
+import {
+  BUNDLE_MAX_BYTES,
+  BUNDLE_MAX_DELTAS,
+  DeltaManager,
+  STATE_CHUNK,
+  STATE_WINDOW,
+} from "./manager.ts";
+
+/** Two started nodes on a fresh in-memory network; `use` keeps the harness for teardown. */
+async function twoNodes(use: (harness: DeltaHarness) => void, sendOptions = 6) {
+  const harness = deltaHarness({ sendOptions });
+  use(harness);
+  const a = await harness.createNode();
+  await a.start();
+  const b = await harness.createNode();
+  await b.start();
+  const channel = harness.nodes[0].channel;
+  return { a, b, channel, sentBy: () => channel.stats.messagesSent };
+}
 
 describe("DeltaManager", () => {
   let harness: DeltaHarness;
   afterEach(() => harness?.teardown());
-
-  async function pair(sendOptions = 6) {
-    harness = deltaHarness({ sendOptions });
-    const a = await harness.createNode();
-    await a.start();
-    const b = await harness.createNode();
-    await b.start();
-    return { a, b };
-  }
+  const pair = (sendOptions = 6) => twoNodes((h) => harness = h, sendOptions);
 
   it("sends nothing for a request that only read its session", async () => {
     const { a } = await pair();
@@ -205,18 +217,10 @@ describe("DeltaManager under bad replication messages", () => {
   let harness: DeltaHarness;
   afterEach(() => harness?.teardown());
 
-  /** Two started nodes, and the channel of the first to send forged messages on. */
-  async function twoNodes() {
-    harness = deltaHarness({ sendOptions: 6 });
-    const a = await harness.createNode();
-    await a.start();
-    const b = await harness.createNode();
-    await b.start();
-    return { a, b, channel: harness.nodes[0].channel };
-  }
+  const pair = () => twoNodes((h) => harness = h);
 
   it("refuses a malformed delta with a coded fail-ack and applies nothing", async () => {
-    const { a, b, channel } = await twoNodes();
+    const { a, b, channel } = await pair();
     const bad = [
       { id: "not-an-id", created: 0, accessed: 0, interval: 0, meta: [1, "x"], attrs: [] },
       { id: `${"a".repeat(32)}.n1`, created: 0, accessed: 0, interval: 0, meta: "v", attrs: [] },
@@ -244,7 +248,7 @@ describe("DeltaManager under bad replication messages", () => {
   });
 
   it("refuses a whole bundle when one of its deltas is malformed", async () => {
-    const { b, channel } = await twoNodes();
+    const { b, channel } = await pair();
     const good = {
       id: `${"c".repeat(32)}.n1`,
       created: 0,
@@ -318,54 +322,115 @@ describe("DeltaManager state transfer", () => {
   });
 });
 
-describe("DeltaManager state transfer, chunk by chunk", () => {
-  type Sent = { to: Member; value: Record<string, unknown> };
-  type Listener = { messageReceived(message: unknown, sender: Member): void | Promise<void> };
+type Sent = { to: Member; value: Record<string, unknown> };
+type Listener = { messageReceived(message: unknown, sender: Member): void | Promise<void> };
 
-  function member(name: string): Member {
-    return {
-      id: UniqueId.random(),
-      name: `mem://test/${name}`,
-      host: name,
-      port: 0,
-      jvmRoute: name,
-      domain: "",
-      ready: true,
-      payload: new Uint8Array(0),
-    };
-  }
+function member(name: string): Member {
+  return {
+    id: UniqueId.random(),
+    name: `mem://test/${name}`,
+    host: name,
+    port: 0,
+    jvmRoute: name,
+    domain: "",
+    ready: true,
+    payload: new Uint8Array(0),
+  };
+}
 
-  /** A manager on a channel the test drives: it records sends and delivers what the test says. */
-  function manager(members: Member[], send?: (sent: Sent) => Promise<void>) {
-    const clock = new ManualClock();
-    const sent: Sent[] = [];
-    let listener: Listener | undefined;
-    const m = new DeltaManager({
-      name: "/",
-      channel: {
-        send: (to, value) => {
-          const s = { to: to[0], value: value as Record<string, unknown> };
-          sent.push(s);
-          return send ? send(s) : Promise.resolve();
-        },
-        getMembers: () => members,
-        addChannelListener: (l) => listener = l,
-        addMembershipListener: () => {},
+/** A manager on a channel the test drives: it records sends and delivers what the test says. */
+function manager(members: Member[], send?: (sent: Sent) => Promise<void>) {
+  const clock = new ManualClock();
+  const sent: Sent[] = [];
+  let listener: Listener | undefined;
+  const m = new DeltaManager({
+    name: "/",
+    channel: {
+      send: (to, value) => {
+        const s = { to: to[0], value: value as Record<string, unknown> };
+        sent.push(s);
+        return send ? send(s) : Promise.resolve();
       },
-      clock,
-      logger: silentLogger(),
-      jvmRoute: "n9",
-      nodeId: UniqueId.random().hex,
-      sendOptions: 6,
-      stateTransferTimeout: 5,
-      maxInactiveInterval: 1800,
-      expireSessionsOnShutdown: false,
-      processExpiresFrequency: 10_000,
-    });
-    const deliver = (value: unknown, from: Member) => listener!.messageReceived(value, from);
-    return { m, clock, sent, deliver };
-  }
+      getMembers: () => members,
+      addChannelListener: (l) => listener = l,
+      addMembershipListener: () => {},
+    },
+    clock,
+    logger: silentLogger(),
+    jvmRoute: "n9",
+    nodeId: UniqueId.random().hex,
+    sendOptions: 6,
+    stateTransferTimeout: 5,
+    maxInactiveInterval: 1800,
+    expireSessionsOnShutdown: false,
+    processExpiresFrequency: 10_000,
+  });
+  const deliver = (value: unknown, from: Member) => listener!.messageReceived(value, from);
+  return { m, clock, sent, deliver };
+}
 
+describe("DeltaManager bundles", () => {
+  let harness: DeltaHarness;
+  afterEach(() => harness?.teardown());
+
+  const pair = () => twoNodes((h) => harness = h);
+
+  it(`puts at most ${BUNDLE_MAX_DELTAS} deltas in one message`, async () => {
+    const { a, b, sentBy } = await pair();
+    const sessions = Array.from({ length: BUNDLE_MAX_DELTAS + 10 }, (_, i) => {
+      const s = a.createSession();
+      s.attributes.set("i", i);
+      return s;
+    });
+    const before = sentBy();
+    await Promise.all(sessions.map((s) => a.requestCompleted(s.id)));
+    assert.equal(sentBy() - before, 2);
+    sessions.forEach((s, i) => assert.equal(b.findSession(s.id)?.attributes.get("i"), i));
+  });
+
+  it(`sends a delta of more than ${BUNDLE_MAX_BYTES} bytes alone`, async () => {
+    const { a, b, sentBy } = await pair();
+    const small = a.createSession();
+    small.attributes.set("v", "small");
+    const big = a.createSession();
+    big.attributes.set("v", "x".repeat(BUNDLE_MAX_BYTES + 1));
+    const after = a.createSession();
+    after.attributes.set("v", "after");
+    const before = sentBy();
+    await Promise.all([small, big, after].map((s) => a.requestCompleted(s.id)));
+    assert.equal(sentBy() - before, 3, "small, big, and the one after big each in its own");
+    assert.equal(
+      (b.findSession(big.id)?.attributes.get("v") as string).length,
+      BUNDLE_MAX_BYTES + 1,
+    );
+    assert.equal(b.findSession(after.id)?.attributes.get("v"), "after");
+  });
+
+  it("sends a bundle over maxFrameSize again as halves, in order", async () => {
+    const a = member("a");
+    const tooLarge = new SendError([{
+      member: a,
+      error: new ConclaveError("WIRE_ERR_FRAME_TOO_LARGE", "over maxFrameSize"),
+    }]);
+    // This channel's frames hold at most two deltas.
+    const { m, sent } = manager([a], (s) => {
+      const d = s.value.d;
+      return Array.isArray(d) && d.length > 2 ? Promise.reject(tooLarge) : Promise.resolve();
+    });
+    const ids = Array.from({ length: 5 }, (_, i) => {
+      const s = m.createSession();
+      s.attributes.set("i", i);
+      return s.id;
+    });
+    await Promise.all(ids.map((id) => m.requestCompleted(id)));
+    const delivered = sent.filter((s) => !Array.isArray(s.value.d) || s.value.d.length <= 2)
+      .flatMap((s) => Array.isArray(s.value.d) ? s.value.d : [s.value.d])
+      .map((d) => (d as SessionDelta).id);
+    assert.deepEqual(delivered, ids);
+  });
+});
+
+describe("DeltaManager state transfer, chunk by chunk", () => {
   /** `count` whole sessions from another node's store, cut into chunks of `size`. */
   function chunks(count: number, size: number): SessionDelta[][] {
     const source = new SessionStore(UniqueId.random().hex);
