@@ -11,12 +11,11 @@
  *
  * @module
  */
-import type { Clock } from "../../../src/interfaces/clock.ts";
-import type { Logger } from "../../../src/interfaces/logger.ts";
-import type { Manager, ManagerChannel } from "../../../src/interfaces/manager.ts";
+import type { Manager } from "../../../src/interfaces/manager.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { SendOptions } from "../../../src/interfaces/message.ts";
 import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
+import type { ManagerBase } from "../../../src/session/manager_components.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
@@ -38,14 +37,7 @@ type Wire =
   | { cbm: 1; ctx: string; t: "places?" }
   | { cbm: 1; ctx: string; t: "places"; list: [string, string, string | null][] };
 
-export interface BackupManagerOptions {
-  name: string;
-  channel: ManagerChannel;
-  clock: Clock;
-  logger: Logger;
-  jvmRoute: string;
-  nodeId: string;
-  sendOptions: number;
+export interface BackupManagerOptions extends ManagerBase {
   maxInactiveInterval: number;
 }
 

@@ -9,15 +9,15 @@
  *
  * @module
  */
-import type { Cancel, Clock } from "../../../src/interfaces/clock.ts";
-import type { Logger } from "../../../src/interfaces/logger.ts";
-import type { Manager, ManagerChannel } from "../../../src/interfaces/manager.ts";
+import type { Cancel } from "../../../src/interfaces/clock.ts";
+import type { Manager } from "../../../src/interfaces/manager.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { SendOptions } from "../../../src/interfaces/message.ts";
 import type { SessionListener } from "../../../src/interfaces/session_listener.ts";
 import { ConclaveError } from "../../../src/kernel/errors.ts";
 import { atTurnEnd } from "../../../src/kernel/turn.ts";
 import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
+import type { ManagerBase } from "../../../src/session/manager_components.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
 import {
   type SessionDelta,
@@ -69,15 +69,8 @@ interface Transfer {
   done: (ok: boolean | "busy") => void;
 }
 
-export interface DeltaManagerOptions {
-  name: string;
-  channel: ManagerChannel;
-  clock: Clock;
-  logger: Logger;
-  /** This node's route (session id suffix) and member id. */
-  jvmRoute: string;
-  nodeId: string;
-  sendOptions: number;
+/** `jvmRoute` and `nodeId` (in ManagerBase): this node's route (session id suffix) and member id. */
+export interface DeltaManagerOptions extends ManagerBase {
   /** Seconds a joining node waits for the state before it retries with another member. */
   stateTransferTimeout: number;
   /** Default `maxInactiveInterval` of new sessions, seconds. */
