@@ -52,6 +52,7 @@ import receiverPlugin from "../plugins/receiver/nio/mod.ts";
 import transportPlugin from "../plugins/transport/pooled-parallel/mod.ts";
 import { FLAG_ACK, RawClient, type RawCounters, rawFrame, rawServer } from "./lib/raw.ts";
 import { fixed, int, median, percentile, spreadPercent, table } from "./lib/stats.ts";
+import { benchFlags } from "./lib/flags.ts";
 
 type Transport = "tcp" | "tls";
 type Mode = "async" | "sync-ack";
@@ -89,23 +90,12 @@ interface Settings {
 }
 
 function parseFlags(argv: readonly string[]): Settings & { role: string } {
-  const value = (name: string): string | undefined => {
-    const at = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-    if (at < 0) return undefined;
-    const arg = argv[at];
-    return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[at + 1];
-  };
+  const { value, number } = benchFlags(argv);
   const quick = argv.includes("--quick");
   const only = value("only");
   if (only !== undefined && only !== "tcp" && only !== "tls") {
     throw new Error(`--only takes tcp or tls, not ${JSON.stringify(only)}`);
   }
-  const number = (name: string, fallback: number) => {
-    const text = value(name);
-    const n = text === undefined ? fallback : Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number`);
-    return n;
-  };
   return {
     role: value("role") ?? "sender",
     quick,

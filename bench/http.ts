@@ -72,6 +72,7 @@ import {
   waitForPort,
 } from "./lib/http_util.ts";
 import { haveWrk, runWrk, type WrkResult } from "./lib/http_wrk.ts";
+import { benchFlags } from "./lib/flags.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const KIB = 1024;
@@ -115,19 +116,10 @@ interface Settings {
 }
 
 function parseSettings(argv: readonly string[]): Settings {
-  const value = (name: string): string | undefined => {
-    const at = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-    if (at < 0) return undefined;
-    const arg = argv[at];
-    return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[at + 1];
-  };
+  const flags = benchFlags(argv);
+  const value = flags.value;
   const quick = argv.includes("--quick");
-  const number = (name: string, fallback: number) => {
-    const text = value(name);
-    const n = text === undefined ? fallback : Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number`);
-    return Math.round(n);
-  };
+  const number = (name: string, fallback: number) => Math.round(flags.number(name, fallback));
   const runtimes = (value("runtimes") ?? "node,bun,deno").split(",").map((r) => r.trim());
   for (const r of runtimes) {
     if (r !== "node" && r !== "bun" && r !== "deno") {

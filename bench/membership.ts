@@ -40,6 +40,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { killAll, type LogLine, NodeProcess } from "./lib/membership_process.ts";
 import { percentile, table } from "./lib/stats.ts";
+import { benchFlags } from "./lib/flags.ts";
 
 type Kind = "static" | "multicast";
 type StopSignal = "SIGKILL" | "SIGTERM";
@@ -79,19 +80,8 @@ interface Settings {
 }
 
 function parseSettings(argv: readonly string[]): Settings {
-  const value = (name: string): string | undefined => {
-    const at = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-    if (at < 0) return undefined;
-    const arg = argv[at];
-    return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[at + 1];
-  };
+  const { value, number } = benchFlags(argv);
   const quick = argv.includes("--quick");
-  const number = (name: string, fallback: number) => {
-    const text = value(name);
-    const n = text === undefined ? fallback : Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number`);
-    return n;
-  };
   const only = value("only");
   if (only !== undefined && only !== "static" && only !== "multicast") {
     throw new Error(`--only takes static or multicast, not ${JSON.stringify(only)}`);
