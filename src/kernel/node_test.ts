@@ -4,6 +4,7 @@ import { UniqueId } from "../interfaces/unique_id.ts";
 import { ManualClock } from "../testing/manual_clock.ts";
 import { silentLogger } from "./log.ts";
 import { BACKGROUND_PROCESSOR_DELAY, createNode } from "./node.ts";
+import { memoryChannel } from "../testing/memory_config.ts";
 
 /** A started in-memory node whose channel heartbeats are counted. */
 async function countedNode(heartbeatBackgroundEnabled: boolean) {
@@ -14,13 +15,7 @@ async function countedNode(heartbeatBackgroundEnabled: boolean) {
     cluster: {
       className: "SimpleTcpCluster",
       heartbeatBackgroundEnabled,
-      channel: {
-        className: "GroupChannel",
-        heartbeatSleeptime: 5000,
-        membership: { className: "MemoryMembership", network },
-        receiver: { className: "MemoryReceiver", network, port: 0 },
-        sender: { className: "MemorySender", network },
-      },
+      channel: memoryChannel(network, { heartbeatSleeptime: 5000 }),
     },
   }, { logger: silentLogger(), clock });
   const counter = { beats: 0 };

@@ -13,6 +13,7 @@ import type { PluginDescriptor } from "../interfaces/plugin.ts";
 import backupPlugin, { type BackupManager } from "../../plugins/manager/backup/mod.ts";
 import deltaPlugin, { type DeltaManager } from "../../plugins/manager/delta/mod.ts";
 import { ManualClock } from "./manual_clock.ts";
+import { memoryChannel } from "./memory_config.ts";
 
 /** A harness whose nodes are also kept, so tests can count messages and stop nodes. */
 export interface NodesHarness<M extends Manager> extends ManagerHarness {
@@ -51,13 +52,9 @@ function managerHarness<M extends Manager>(
         jvmRoute: `n${nodes.length + 1}`,
         cluster: {
           className: "SimpleTcpCluster",
-          channel: {
-            className: "GroupChannel",
-            membership: { className: "MemoryMembership", network },
-            receiver: { className: "MemoryReceiver", network, port: 0 },
-            sender: { className: "MemorySender", network },
+          channel: memoryChannel(network, {
             interceptors: [{ className: "MessageDispatchInterceptor" }],
-          },
+          }),
         },
       }, { logger: silentLogger(), clock });
       await node.start();

@@ -11,6 +11,21 @@ import type { LoadedConfig } from "../kernel/config/types.ts";
 /** The repository root: app module paths in these configs resolve against it. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
+/** A `GroupChannel` on the in-memory network `network` (no interceptors unless given). */
+export function memoryChannel(
+  network: string,
+  extra: { interceptors?: Record<string, unknown>[]; heartbeatSleeptime?: number } = {},
+): Record<string, unknown> {
+  return {
+    className: "GroupChannel",
+    membership: { className: "MemoryMembership", network },
+    receiver: { className: "MemoryReceiver", network, port: 0 },
+    sender: { className: "MemorySender", network },
+    interceptors: [],
+    ...extra,
+  };
+}
+
 /**
  * `jvmRoute` on the in-memory network `network`, serving `apps` on 127.0.0.1 (any free port),
  * replicating with `sendOptions` (default 6, use_ack+sync).
@@ -30,13 +45,7 @@ export function memoryHostConfig(
     cluster: {
       className: "SimpleTcpCluster",
       channelSendOptions: sendOptions,
-      channel: {
-        className: "GroupChannel",
-        membership: { className: "MemoryMembership", network },
-        receiver: { className: "MemoryReceiver", network, port: 0 },
-        sender: { className: "MemorySender", network },
-        interceptors: [],
-      },
+      channel: memoryChannel(network),
     },
   }, { baseDir: REPO_ROOT });
 }

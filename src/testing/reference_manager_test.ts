@@ -6,6 +6,7 @@ import { silentLogger } from "../kernel/log.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { ManualClock } from "./manual_clock.ts";
 import { ReferenceManager } from "./reference_manager.ts";
+import { memoryChannel } from "./memory_config.ts";
 
 managerConformance("ReferenceManager", () => {
   const clock = new ManualClock();
@@ -18,13 +19,7 @@ managerConformance("ReferenceManager", () => {
         jvmRoute: `n${nodes.length}`,
         cluster: {
           className: "SimpleTcpCluster",
-          channel: {
-            className: "GroupChannel",
-            membership: { className: "MemoryMembership", network },
-            receiver: { className: "MemoryReceiver", network, port: 0 },
-            sender: { className: "MemorySender", network },
-            interceptors: [],
-          },
+          channel: memoryChannel(network),
         },
       }, { logger: silentLogger(), clock });
       await node.start();

@@ -9,6 +9,7 @@ import { UniqueId } from "../../src/interfaces/unique_id.ts";
 import { loadConfig } from "../../src/kernel/config/load.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
 import { type ClusterNode, startNode } from "../../src/kernel/node.ts";
+import { memoryChannel } from "../../src/testing/memory_config.ts";
 
 function config(network: string, jvmRoute: string) {
   return loadConfig({
@@ -18,13 +19,7 @@ function config(network: string, jvmRoute: string) {
     cluster: {
       className: "SimpleTcpCluster",
       channelSendOptions: 6, // use_ack, sync: a response waits until the other node applied it
-      channel: {
-        className: "GroupChannel",
-        membership: { className: "MemoryMembership", network },
-        receiver: { className: "MemoryReceiver", network, port: 0 },
-        sender: { className: "MemorySender", network },
-        interceptors: [],
-      },
+      channel: memoryChannel(network),
     },
   });
 }
