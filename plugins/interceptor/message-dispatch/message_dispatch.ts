@@ -98,34 +98,44 @@ export class MessageDispatchInterceptor extends InterceptorBase {
     this.#bytes += message.payload.length;
     this.#queue.push({ destinations, message });
     this.stats.queued++;
-    if (!this.#draining) {
-      this.#draining = true;
-      queueMicrotask(() => this.#drain());
+    if (!this.#draining) this.#drain();
+  }
+
+  /**
+   * Hands the queue down at once, not in a later microtask: the frames then reach the writers
+   * within the caller's turn (a bundle's turn-end pass), before the caller's HTTP response.
+   */
+  #drain(): void {
+    this.#draining = true; // a send made by a layer below while this runs joins this loop
+    try {
+      for (let item = this.#queue.shift(); item; item = this.#queue.shift()) this.#handDown(item);
+    } finally {
+      this.#draining = false;
     }
   }
 
-  #drain(): void {
-    this.#draining = false;
-    for (let item = this.#queue.shift(); item; item = this.#queue.shift()) {
-      const { destinations, message } = item;
-      const sent: Promise<void> = this.next.sendMessage(destinations, message).then(
-        () => {
-          this.stats.sent++;
-        },
-        (err: unknown) => {
-          this.stats.failed++;
-          const members = err instanceof SendError
-            ? err.faultyMembers.map((f) => f.member.name)
-            : [];
-          this.#init.logger.warn({ err, members }, "Asynchronous send failed");
-        },
-      ).finally(() => {
-        this.#inFlight.delete(sent);
-        this.#bytes -= message.payload.length;
-        this.#admitWaiters();
-      });
-      this.#inFlight.add(sent);
+  #handDown({ destinations, message }: Queued): void {
+    let below: Promise<void>;
+    try {
+      below = this.next.sendMessage(destinations, message);
+    } catch (err) {
+      below = Promise.reject(err); // a layer that threw instead of rejecting
     }
+    const sent: Promise<void> = below.then(
+      () => {
+        this.stats.sent++;
+      },
+      (err: unknown) => {
+        this.stats.failed++;
+        const members = err instanceof SendError ? err.faultyMembers.map((f) => f.member.name) : [];
+        this.#init.logger.warn({ err, members }, "Asynchronous send failed");
+      },
+    ).finally(() => {
+      this.#inFlight.delete(sent);
+      this.#bytes -= message.payload.length;
+      this.#admitWaiters();
+    });
+    this.#inFlight.add(sent);
   }
 
   #admitWaiters(): void {

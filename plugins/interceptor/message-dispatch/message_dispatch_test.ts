@@ -58,6 +58,31 @@ describe("MessageDispatchInterceptor", () => {
     assert.equal(layer.stats.sent, 1);
   });
 
+  it("hands an asynchronous send down before sendMessage returns, so it leaves in this turn", () => {
+    const { layer, gate } = setup(1000, true);
+    void layer.sendMessage([someone], msg(10));
+    assert.equal(gate.calls.length, 1, "the layer below has it without waiting for a microtask");
+  });
+
+  it("keeps draining after a layer below that throws instead of rejecting", async () => {
+    const { layer, gate, warnings } = setup(1000, true);
+    const send = gate.sendMessage.bind(gate);
+    let first = true;
+    gate.sendMessage = (d, m) => {
+      if (first) {
+        first = false;
+        throw new Error("thrown, not rejected");
+      }
+      return send(d, m);
+    };
+    await layer.sendMessage([someone], msg(10));
+    await layer.sendMessage([someone], msg(10));
+    assert.equal(gate.calls.length, 1, "the second send still went down");
+    await tick();
+    assert.equal(layer.stats.failed, 1);
+    assert.equal(warnings.length, 1);
+  });
+
   it("passes a send without the asynchronous bit straight down, waiting for it", async () => {
     const { layer, gate } = setup(1000, true);
     let done = false;
