@@ -48,23 +48,9 @@ function managerHarness<M extends Manager>(
     clock,
     nodes,
     async createNode() {
-      const node = await createNode({
-        jvmRoute: `n${nodes.length + 1}`,
-        cluster: {
-          className: "SimpleTcpCluster",
-          channel: memoryChannel(network, {
-            interceptors: [{ className: "MessageDispatchInterceptor" }],
-          }),
-        },
-      }, { logger: silentLogger(), clock });
-      await node.start();
-      const before = nodes.length;
-      nodes.push(node);
-      await waitFor(
-        clock,
-        () => node.members().length === before,
-        "the new node to see the others",
-      );
+      const node = await joinMemoryNode(nodes, network, clock, `n${nodes.length + 1}`, [
+        { className: "MessageDispatchInterceptor" },
+      ]);
       const defaults = Object.fromEntries(
         Object.entries(plugin.attributes).map(([k, s]) => [k, s.default]),
       );
@@ -82,4 +68,26 @@ function managerHarness<M extends Manager>(
       for (const node of nodes) await node.stop();
     },
   };
+}
+
+/**
+ * Starts a node on the in-memory `network`, adds it to `nodes`, and resolves once it sees every
+ * node started before it.
+ */
+export async function joinMemoryNode(
+  nodes: ClusterNode[],
+  network: string,
+  clock: ManualClock,
+  jvmRoute: string,
+  interceptors: Record<string, unknown>[] = [],
+): Promise<ClusterNode> {
+  const node = await createNode({
+    jvmRoute,
+    cluster: { className: "SimpleTcpCluster", channel: memoryChannel(network, { interceptors }) },
+  }, { logger: silentLogger(), clock });
+  await node.start();
+  const before = nodes.length;
+  nodes.push(node);
+  await waitFor(clock, () => node.members().length === before, "the new node to see the others");
+  return node;
 }

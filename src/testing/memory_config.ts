@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../kernel/config/load.ts";
 import type { LoadedConfig } from "../kernel/config/types.ts";
+import type { ClusterNode } from "../kernel/node.ts";
 
 /** The repository root: app module paths in these configs resolve against it. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -48,4 +49,12 @@ export function memoryHostConfig(
       channel: memoryChannel(network),
     },
   }, { baseDir: REPO_ROOT });
+}
+
+/** Resolves once `node` sees another member (at once if it already does). */
+export function seesAMember(node: ClusterNode): Promise<void> {
+  return new Promise((resolve) => {
+    if (node.members().length > 0) resolve();
+    node.channel.addMembershipListener({ memberAdded: () => resolve(), memberDisappeared() {} });
+  });
 }

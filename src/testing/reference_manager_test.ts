@@ -1,12 +1,9 @@
 import { managerConformance } from "../../test/conformance/manager.ts";
-import { waitFor } from "../../test/conformance/wait.ts";
 import type { ClusterNode } from "../kernel/node.ts";
-import { createNode } from "../kernel/node.ts";
-import { silentLogger } from "../kernel/log.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { ManualClock } from "./manual_clock.ts";
 import { ReferenceManager } from "./reference_manager.ts";
-import { memoryChannel } from "./memory_config.ts";
+import { joinMemoryNode } from "./delta_harness.ts";
 
 managerConformance("ReferenceManager", () => {
   const clock = new ManualClock();
@@ -15,21 +12,7 @@ managerConformance("ReferenceManager", () => {
   return {
     clock,
     async createNode() {
-      const node = await createNode({
-        jvmRoute: `n${nodes.length}`,
-        cluster: {
-          className: "SimpleTcpCluster",
-          channel: memoryChannel(network),
-        },
-      }, { logger: silentLogger(), clock });
-      await node.start();
-      const before = nodes.length;
-      nodes.push(node);
-      await waitFor(
-        clock,
-        () => node.members().length === before,
-        "the new node to see the others",
-      );
+      const node = await joinMemoryNode(nodes, network, clock, `n${nodes.length}`);
       return new ReferenceManager({
         name: "/",
         channel: node.channel,

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
-import { memoryHostConfig } from "../../src/testing/memory_config.ts";
+import { memoryHostConfig, seesAMember } from "../../src/testing/memory_config.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
 import { type ClusterNode, startNode } from "../../src/kernel/node.ts";
 
@@ -32,15 +32,7 @@ describe("host mode", () => {
     const met: Promise<void>[] = [];
     for (const route of ["n1", "n2"]) {
       const node = await startNode(config(network, route), { logger: silentLogger(), host: true });
-      met.push(
-        new Promise((resolve) => {
-          if (node.members().length > 0) resolve();
-          node.channel.addMembershipListener({
-            memberAdded: () => resolve(),
-            memberDisappeared() {},
-          });
-        }),
-      );
+      met.push(seesAMember(node));
       nodes.push(node);
     }
     await Promise.all(met);

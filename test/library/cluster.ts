@@ -9,7 +9,7 @@ import { UniqueId } from "../../src/interfaces/unique_id.ts";
 import { loadConfig } from "../../src/kernel/config/load.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
 import { type ClusterNode, startNode } from "../../src/kernel/node.ts";
-import { memoryChannel } from "../../src/testing/memory_config.ts";
+import { memoryChannel, seesAMember } from "../../src/testing/memory_config.ts";
 
 function config(network: string, jvmRoute: string) {
   return loadConfig({
@@ -33,15 +33,7 @@ export async function startTwoNodes(): Promise<ClusterNode[]> {
   const met: Promise<void>[] = [];
   for (const route of ["n1", "n2"]) {
     const node = await startNode(config(network, route), { logger: silentLogger() });
-    met.push(
-      new Promise((resolve) => {
-        if (node.members().length > 0) resolve();
-        node.channel.addMembershipListener({
-          memberAdded: () => resolve(),
-          memberDisappeared() {},
-        });
-      }),
-    );
+    met.push(seesAMember(node));
     nodes.push(node);
   }
   await Promise.all(met).finally(() => clearInterval(keepAlive));
