@@ -73,6 +73,7 @@ import {
 } from "./lib/http_util.ts";
 import { haveWrk, runWrk, type WrkResult } from "./lib/http_wrk.ts";
 import { benchFlags } from "./lib/flags.ts";
+import { loopbackChannel } from "../src/testing/loopback_channel.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const KIB = 1024;
@@ -243,25 +244,7 @@ function clusterConfig(receivers: number[], sendOptions: string, waitForMembers:
       className: "SimpleTcpCluster",
       channelSendOptions: sendOptions,
       manager: { className: join(ROOT, "bench", "lib", "http_manager.ts"), waitForMembers },
-      channel: {
-        className: "GroupChannel",
-        membership: {
-          className: "StaticMembershipService",
-          members: receivers.map((port) => ({ host: "127.0.0.1", port })),
-          secret: "bench-http-secret",
-        },
-        receiver: {
-          className: "NioReceiver",
-          address: "127.0.0.1",
-          port: receivers[0],
-          autoBind: 1,
-        },
-        sender: { className: "ReplicationTransmitter" },
-        interceptors: [
-          { className: "TcpFailureDetector" },
-          { className: "MessageDispatchInterceptor" },
-        ],
-      },
+      channel: loopbackChannel(receivers, "bench-http-secret"),
       valves: [{ className: "ReplicationValve" }, { className: "JvmRouteBinderValve" }],
     },
   };

@@ -41,6 +41,7 @@ import { fileURLToPath } from "node:url";
 import { killAll, type LogLine, NodeProcess } from "./lib/membership_process.ts";
 import { percentile, table } from "./lib/stats.ts";
 import { benchFlags } from "./lib/flags.ts";
+import { loopbackChannel } from "../src/testing/loopback_channel.ts";
 
 type Kind = "static" | "multicast";
 type StopSignal = "SIGKILL" | "SIGTERM";
@@ -180,16 +181,7 @@ async function makeCluster(kind: Kind, dir: string, settings: Settings): Promise
   const config = {
     cluster: {
       className: "SimpleTcpCluster",
-      channel: {
-        className: "GroupChannel",
-        membership,
-        receiver: { className: "NioReceiver", address: "127.0.0.1", port: ports[0], autoBind: 1 },
-        sender: { className: "ReplicationTransmitter" },
-        interceptors: [
-          { className: "TcpFailureDetector" },
-          { className: "MessageDispatchInterceptor" },
-        ],
-      },
+      channel: loopbackChannel(ports, membership),
     },
   };
   const configFile = join(dir, `${kind}.json`);

@@ -12,6 +12,7 @@ import { createServer, type Server } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectRuntime } from "../../src/runtime/detect.ts";
+import { loopbackChannel } from "../../src/testing/loopback_channel.ts";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const ENTRY = join(ROOT, "node.ts");
@@ -198,25 +199,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterNode
       className: "SimpleTcpCluster",
       channelSendOptions: options.sendOptions,
       manager: { className: options.manager },
-      channel: {
-        className: "GroupChannel",
-        membership: {
-          className: "StaticMembershipService",
-          members: receivers.map((port) => ({ host: "127.0.0.1", port })),
-          secret: crypto.randomUUID(),
-        },
-        receiver: {
-          className: "NioReceiver",
-          address: "127.0.0.1",
-          port: receivers[0],
-          autoBind: 1,
-        },
-        sender: { className: "ReplicationTransmitter" },
-        interceptors: [
-          { className: "TcpFailureDetector" },
-          { className: "MessageDispatchInterceptor" },
-        ],
-      },
+      channel: loopbackChannel(receivers, crypto.randomUUID()),
       valves: [{ className: "ReplicationValve" }, { className: "JvmRouteBinderValve" }],
     },
   };
