@@ -12,7 +12,8 @@
  * `--setup-warmup S` (writes, then reads, before a set-up's first run), `--concurrency 16,64`,
  * `--threads N` (wrk threads), `--pool N` (sessions per node the load replays), `--sessions N`
  * (for state transfer and memory), `--seed-window N`, `--trials N` (failovers per set-up),
- * `--lag-writes N`, `--rounds N` (timed runs per case; rows show the median), `--no-async` (no
+ * `--lag-writes N`, `--rounds N` (timed runs per case; rows show the median), `--parts
+ * load,lag,failover,scale` (the measurements to run, all by default), `--no-async` (no
  * `async` send-options row), `--skip-redis`, `--keep` (keep configurations and logs in
  * `.conclave-tmp/`).
  *
@@ -113,6 +114,8 @@ interface Settings {
   lagWrites: number;
   async: boolean;
   redis: boolean;
+  /** The measurements to run (`--parts load,lag,failover,scale`); all by default. */
+  parts: Parts;
   keep: boolean;
 }
 
@@ -142,9 +145,22 @@ function parseSettings(argv: readonly string[]): Settings {
     trials: number("trials", quick ? 2 : 4),
     lagWrites: number("lag-writes", quick ? 200 : 500),
     async: !argv.includes("--no-async"),
+    parts: parseParts(value("parts")),
     redis: !argv.includes("--skip-redis"),
     keep: argv.includes("--keep"),
   };
+}
+
+function parseParts(list: string | undefined): Parts {
+  const all = ["load", "lag", "failover", "scale"] as const;
+  const wanted = (list ?? all.join(",")).split(",").map((p) => p.trim());
+  for (const p of wanted) {
+    if (!(all as readonly string[]).includes(p)) {
+      throw new Error(`--parts takes ${all.join(", ")}, not ${JSON.stringify(p)}`);
+    }
+  }
+  const has = (p: string) => wanted.includes(p);
+  return { load: has("load"), lag: has("lag"), failover: has("failover"), scale: has("scale") };
 }
 
 function progress(text: string): void {
@@ -1289,19 +1305,29 @@ async function main(): Promise<void> {
 
   const out: Out = { loads: [], lags: [], failovers: [], scales: [] };
   let failed: unknown;
+  const wanted = settings.parts;
+  const only = (p: Parts): Parts => ({
+    load: p.load && wanted.load,
+    lag: p.lag && wanted.lag,
+    failover: p.failover && wanted.failover,
+    scale: p.scale && wanted.scale,
+  });
   const plan: { start: () => Promise<SetUp>; parts: Parts }[] = [];
   if (redis) {
-    plan.push({ start: startRedis, parts: { load: wrk, lag: false, failover: true, scale: true } });
+    plan.push({
+      start: startRedis,
+      parts: only({ load: wrk, lag: false, failover: true, scale: true }),
+    });
   }
   for (const runtime of runtimes) {
     plan.push({
       start: () => startConclave(runtime, "use_ack,sync"),
-      parts: { load: wrk, lag: true, failover: true, scale: true },
+      parts: only({ load: wrk, lag: true, failover: true, scale: true }),
     });
     if (settings.async) {
       plan.push({
         start: () => startConclave(runtime, "async"),
-        parts: { load: wrk, lag: true, failover: false, scale: false },
+        parts: only({ load: wrk, lag: true, failover: false, scale: false }),
       });
     }
   }
@@ -1310,6 +1336,7 @@ async function main(): Promise<void> {
     // Every set-up runs during the load phase (idle but for heartbeats when it is not loaded),
     // so that the load runs can alternate between them; then each, alone, for the rest.
     for (const { start, parts } of plan) {
+      if (!Object.values(parts).includes(true)) continue;
       const setUp = await start();
       running.push({ setUp, parts });
       progress(

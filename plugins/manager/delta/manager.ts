@@ -26,8 +26,14 @@ import {
   type Version,
 } from "../../../src/session/store.ts";
 
-/** Sessions per state-transfer chunk: no single giant message, whatever the session count. */
+/** Most sessions per state-transfer chunk: no single giant message, whatever the session count. */
 export const STATE_CHUNK = 500;
+/**
+ * Estimated bytes after which a state-transfer chunk is cut (a chunk holds at least one
+ * session), so that big sessions never make a chunk over `maxFrameSize`: 500 sessions of 100 KB
+ * would be a 50 MB frame, refused at the default 32 MiB, and the joiner would retry forever.
+ */
+export const STATE_CHUNK_BYTES = 256 * 1024;
 /**
  * State-transfer chunks in flight (sent, not yet acknowledged as applied): the sender encodes
  * the next while the joiner applies the last, so the joiner's applying alone sets the pace.
@@ -438,14 +444,15 @@ export class DeltaManager implements Manager {
     const { channel, clock, logger } = this.#options;
     const started = clock.now();
     const all = [...this.store.sessions()];
-    const total = Math.max(1, Math.ceil(all.length / STATE_CHUNK));
+    const ends = chunkEnds(all);
+    const total = Math.max(1, ends.length);
     // A few chunks in flight: encoding the next overlaps the joiner's decoding of the last.
     const inFlight = new Set<Promise<void>>();
     let failed: Error | undefined;
     try {
       for (let n = 0; n < total && !failed; n++) {
         const s: SessionDelta[] = [];
-        for (let i = n * STATE_CHUNK; i < all.length && i < (n + 1) * STATE_CHUNK; i++) {
+        for (let i = n === 0 ? 0 : ends[n - 1]; i < (ends[n] ?? 0); i++) {
           s.push(this.store.full(all[i]));
         }
         const message: Wire = {
@@ -553,6 +560,31 @@ function tooLarge(err: unknown): boolean {
   const faulty = (err as { faultyMembers?: readonly { error: Error }[] }).faultyMembers;
   return faulty !== undefined && faulty.length > 0 &&
     faulty.every((f) => (f.error as ConclaveError).code === "WIRE_ERR_FRAME_TOO_LARGE");
+}
+
+/**
+ * Where each state-transfer chunk ends (exclusive indexes into `sessions`): at most STATE_CHUNK
+ * sessions, cut once the estimated bytes reach STATE_CHUNK_BYTES.
+ */
+export function chunkEnds(sessions: readonly StoredSession[]): number[] {
+  const ends: number[] = [];
+  let count = 0;
+  let bytes = 0;
+  for (let i = 0; i < sessions.length; i++) {
+    let size = 64; // id, times, versions
+    for (const [name, value] of sessions[i].attributes) {
+      size += name.length + 12 + estimateSize(value, STATE_CHUNK_BYTES);
+    }
+    if (count > 0 && (count >= STATE_CHUNK || bytes + size > STATE_CHUNK_BYTES)) {
+      ends.push(i);
+      count = 0;
+      bytes = 0;
+    }
+    count++;
+    bytes += size;
+  }
+  if (count > 0) ends.push(sessions.length);
+  return ends;
 }
 
 /**
