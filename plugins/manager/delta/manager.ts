@@ -182,12 +182,20 @@ export class DeltaManager implements Manager {
     return this.store.get(id);
   }
 
-  /** Replicates what the request changed; sends nothing when it only read. */
+  /**
+   * Replicates what the request changed. A request that only read sends nothing, unless the
+   * session's id routes to another node: that node decides expiry, so it learns of the access
+   * (only its time travels), as Tomcat's EVT_SESSION_ACCESSED from a non-primary node. With
+   * JvmRouteBinderValve the route moves to the serving node instead, and this never happens.
+   */
   async requestCompleted(id: string): Promise<void> {
     const session = this.store.get(id);
     if (!session) return;
     const created = session.unsent;
-    const delta = this.store.takeDelta(session);
+    const delta = this.store.takeDelta(session) ??
+      (parseSessionId(session.id)?.route === this.#options.jvmRoute
+        ? undefined
+        : this.store.snapshot(session, []));
     if (!delta) return;
     this.#announce(session, delta, created, false);
     await this.#queue(delta);

@@ -117,6 +117,30 @@ describe("DeltaManager", () => {
     assert.equal(b.findSession(s.id)?.attributes.get("n"), 50);
   });
 
+  it("tells the node an id routes to when another node served a read, so it does not expire it", async () => {
+    const { a, b } = await pair();
+    const clock = harness.clock;
+    const s = a.createSession();
+    s.maxInactiveInterval = 60;
+    await a.requestCompleted(s.id);
+    await waitFor(clock, () => b.findSession(s.id) !== undefined, "replication");
+    await clock.advance(40_000);
+    const onB = b.findSession(s.id)!;
+    onB.lastAccessedTime = clock.now(); // a read served by b, the route still naming a
+    const bSent = harness.nodes[1].channel.stats.messagesSent;
+    await b.requestCompleted(s.id);
+    assert.equal(harness.nodes[1].channel.stats.messagesSent, bSent + 1, "one access message");
+    await waitFor(clock, () => s.lastAccessedTime === onB.lastAccessedTime, "access on a");
+    await clock.advance(30_000);
+    assert.ok(clock.now() - s.creationTime > 60_000, "idle past the interval since creation");
+    assert.ok(a.findSession(s.id), "a keeps the session b served 30 s ago");
+    assert.ok(b.findSession(s.id));
+    await waitFor(clock, () => a.findSession(s.id) === undefined, "expiry once idle", {
+      step: 5000,
+      maxSteps: 40,
+    });
+  });
+
   it("keeps an invalidated session dead when a late delta arrives", async () => {
     const { a, b } = await pair();
     const s = a.createSession();
