@@ -38,6 +38,9 @@
  *   the session; `/write` sets its 1 KiB string, a timestamp and its counter. CPU per request is
  *   the user + system time (/proc) of the set-up's server processes (redis-server included) over
  *   the timed run, divided by the requests.
+ * - Loopback floor (`bench/lib/loopback_floor.ts`, before the light-load lag): the same pace and
+ *   clock with no Conclave code, 1 KiB from one process to two others over TCP; the delay this
+ *   machine's scheduling alone puts on every replicated write.
  * - Replication lag: the app stamps each write (ms since the epoch, sub-ms); a session listener on
  *   every other node takes the difference when the change is applied there. Measured during the
  *   write runs, and at light load (sequential writes on n1, 1 ms apart), where the goal applies.
@@ -73,6 +76,7 @@ import {
   waitForPort,
 } from "./lib/http_util.ts";
 import { haveWrk, runWrk, type WrkResult } from "./lib/http_wrk.ts";
+import { loopbackFloor } from "./lib/loopback_floor.ts";
 import { benchFlags } from "./lib/flags.ts";
 import { loopbackChannel } from "../src/testing/loopback_channel.ts";
 
@@ -848,13 +852,8 @@ function geomean(values: number[]): number {
   return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
 }
 
-function printReport(
-  settings: Settings,
-  loads: LoadRow[],
-  lags: LagRow[],
-  failovers: FailoverRow[],
-  scales: ScaleRow[],
-): void {
+function printReport(settings: Settings, out: Out): void {
+  const { loads, lags, failovers, scales, floor } = out;
   const redisRps = (path: Path, c: number) =>
     loads.find((r) => r.kind === "redis" && r.path === path && r.concurrency === c)?.wrk.rps;
   const score = (id: string) => geomean(loads.filter((r) => r.setUp === id).map((r) => r.wrk.rps));
@@ -967,6 +966,13 @@ function printReport(
         r.lag.p99 <= GOAL_LAG_P99_MS ? "met" : "MISSED",
       ]),
     ]));
+    if (floor) {
+      console.log(
+        `Loopback floor of this machine (no Conclave code: 1 KiB from one process to two others ` +
+          `over TCP, 1 ms apart, the same clock): p50 ${ms(floor.p50, 3)}, p90 ` +
+          `${ms(floor.p90, 3)}, p99 ${ms(floor.p99, 3)}, max ${ms(floor.max, 3)} ms`,
+      );
+    }
     console.log(
       "express+redis: no replication; a write is in Redis before express-session sends the " +
         "response, so every process sees it from then on",
@@ -1165,7 +1171,14 @@ function printReport(
 
 // ---------------------------------------------------------------- main
 
-type Out = { loads: LoadRow[]; lags: LagRow[]; failovers: FailoverRow[]; scales: ScaleRow[] };
+type Out = {
+  loads: LoadRow[];
+  lags: LagRow[];
+  failovers: FailoverRow[];
+  scales: ScaleRow[];
+  /** The machine's own loopback delay at the light-load lag's pace (no Conclave code). */
+  floor?: ReturnType<typeof summary>;
+};
 type Parts = { load: boolean; lag: boolean; failover: boolean; scale: boolean };
 
 const tagOf = (setUp: SetUp) => `${setUp.id} (${setUp.runtime} ${setUp.version})`;
@@ -1349,6 +1362,11 @@ async function main(): Promise<void> {
       );
     }
     await loadPhase(running.filter((r) => r.parts.load).map((r) => r.setUp), settings, out);
+    if (running.some((r) => r.parts.lag)) {
+      out.floor = await loopbackFloor(settings.lagWrites);
+      writeRow({ case: "floor", lag: out.floor });
+      progress(`loopback floor: p50 ${ms(out.floor.p50, 3)} ms, p99 ${ms(out.floor.p99, 3)} ms`);
+    }
     while (running.length > 0) {
       const { setUp, parts } = running[0];
       try {
@@ -1364,7 +1382,7 @@ async function main(): Promise<void> {
     for (const { setUp } of running) await stopSetUp(setUp).catch(() => {});
     cleanUp();
   }
-  printReport(settings, out.loads, out.lags, out.failovers, out.scales);
+  printReport(settings, out);
   console.log(
     `\ntotal time ${fixed((Date.now() - began) / 1000, 0)} s; load average now ${load()}` +
       (settings.keep ? `; configurations and logs in ${workDir}` : ""),
