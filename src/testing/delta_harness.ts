@@ -30,6 +30,19 @@ export function deltaHarness(
   return managerHarness<DeltaManager>(deltaPlugin, options);
 }
 
+/**
+ * Two started managers, `a` then `b`, on the harness's network; `channel` is a's, and `sentBy()`
+ * counts the messages a sent.
+ */
+export async function startPair<M extends Manager>(harness: NodesHarness<M>) {
+  const a = await harness.createNode();
+  await a.start();
+  const b = await harness.createNode();
+  await b.start();
+  const channel = harness.nodes[0].channel;
+  return { a, b, channel, sentBy: () => channel.stats.messagesSent };
+}
+
 /** Nodes with a BackupManager each. */
 export function backupHarness(
   options: { sendOptions?: number; attributes?: Record<string, unknown> } = {},

@@ -17,6 +17,9 @@ import { SendOptions } from "../../../src/interfaces/message.ts";
 import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
 import type { ManagerBase } from "../../../src/session/manager_components.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
+import { BUNDLE_MAX_BYTES, estimateSize, TurnBundler } from "../../../src/session/bundle.ts";
+import { checkDelta } from "../../../src/session/wire_check.ts";
+import { ConclaveError } from "../../../src/kernel/errors.ts";
 
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
 /** How long a joiner waits for one member to say where sessions live. */
@@ -30,6 +33,7 @@ interface Place {
 
 type Wire =
   | { cbm: 1; ctx: string; t: "copy"; d: SessionDelta; p: Place }
+  | { cbm: 1; ctx: string; t: "copies"; c: [SessionDelta, Place][] }
   | { cbm: 1; ctx: string; t: "where"; id: string; p: Place }
   | { cbm: 1; ctx: string; t: "gone"; id: string }
   | { cbm: 1; ctx: string; t: "fetch?"; id: string }
@@ -39,6 +43,30 @@ type Wire =
 
 export interface BackupManagerOptions extends ManagerBase {
   maxInactiveInterval: number;
+}
+
+function refused(what: string): ConclaveError {
+  return new ConclaveError("SESSION_ERR_REPLICATION", `Refused a BackupManager message: ${what}`);
+}
+
+const isNodeId = (v: unknown): v is string => typeof v === "string" && v.length <= 64;
+
+/** Throws SESSION_ERR_REPLICATION unless `p` is a `{ primary, backup? }` of member ids. */
+function checkPlace(p: unknown): asserts p is Place {
+  const x = p as Record<string, unknown> | null;
+  if (
+    typeof x !== "object" || x === null || !isNodeId(x.primary) ||
+    (x.backup !== undefined && x.backup !== null && !isNodeId(x.backup))
+  ) {
+    throw refused("a place is not { primary, backup } member ids");
+  }
+}
+
+/** The session id's 32 hex characters, or SESSION_ERR_REPLICATION. */
+function baseOf(id: unknown): string {
+  const base = typeof id === "string" ? parseSessionId(id)?.base : undefined;
+  if (base === undefined) throw refused(`session id ${String(id).slice(0, 80)}`);
+  return base;
 }
 
 /** FNV-1a over the id: a stable, evenly spread choice of backup. */
@@ -56,6 +84,8 @@ export class BackupManager implements Manager {
   #where = new Map<string, Place>();
   #started = false;
   #fetching = new Map<string, (delta: SessionDelta | undefined) => void>();
+  /** Copies bound for each backup (by member id) in this turn, sent as one message. */
+  #bundles = new Map<string, TurnBundler<[SessionDelta, Place]>>();
   readonly counters = { copiesSent: 0, fetches: 0, restored: 0 };
 
   constructor(options: BackupManagerOptions) {
@@ -88,7 +118,10 @@ export class BackupManager implements Manager {
       });
       channel.addMembershipListener({
         memberAdded: () => {},
-        memberDisappeared: (member) => void this.#restore(member.id.hex),
+        memberDisappeared: (member) => {
+          this.#bundles.delete(member.id.hex);
+          void this.#restore(member.id.hex);
+        },
       });
     }
     // A joiner learns where every session lives (not the sessions: they stay on two nodes).
@@ -171,7 +204,8 @@ export class BackupManager implements Manager {
     if (backup && (delta || moved)) {
       const payload = moved ? this.store.full(session) : delta;
       if (payload) {
-        await this.#send([backup], { cbm: 1, ctx: this.name, t: "copy", d: payload, p: place });
+        const copy: [SessionDelta, Place] = [payload, { ...place }]; // the place as of now
+        await this.#bundleFor(backup).add(copy, estimateSize(payload.attrs, BUNDLE_MAX_BYTES));
       }
     }
     if (created || moved) await this.#announce(session.id, place);
@@ -233,9 +267,28 @@ export class BackupManager implements Manager {
     }
   }
 
+  /** The copies of the requests that end in this turn go to a backup as one message. */
+  #bundleFor(backup: Member): TurnBundler<[SessionDelta, Place]> {
+    let bundle = this.#bundles.get(backup.id.hex);
+    if (!bundle) {
+      bundle = new TurnBundler((c) =>
+        this.#send(
+          [backup],
+          c.length === 1
+            ? { cbm: 1, ctx: this.name, t: "copy", d: c[0][0], p: c[0][1] }
+            : { cbm: 1, ctx: this.name, t: "copies", c },
+        ).then(() => {})
+      );
+      this.#bundles.set(backup.id.hex, bundle);
+    }
+    return bundle;
+  }
+
   async #send(to: readonly Member[], message: Wire): Promise<unknown> {
     if (message.t === "copy") this.counters.copiesSent++;
-    const sync = message.t !== "copy" && message.t !== "where" && message.t !== "gone";
+    if (message.t === "copies") this.counters.copiesSent += message.c.length;
+    const sync = message.t !== "copy" && message.t !== "copies" && message.t !== "where" &&
+      message.t !== "gone";
     return await this.#options.channel.send(to, message, sync ? SYNC : this.#options.sendOptions);
   }
 
@@ -255,14 +308,28 @@ export class BackupManager implements Manager {
     if (message.t === "places?" || message.t === "places") {
       return this.#placesMessage(message, from);
     }
-    const base = parseSessionId(message.t === "copy" ? message.d.id : message.id)?.base;
-    if (!base) return;
+    if (message.t === "copies") {
+      if (!Array.isArray(message.c)) throw refused("copies is not a list");
+      for (const copy of message.c) { // all or none: a bad one refuses the bundle
+        if (!Array.isArray(copy) || copy.length !== 2) {
+          throw refused("a copy is not [delta, place]");
+        }
+        checkDelta(copy[0]);
+        checkPlace(copy[1]);
+      }
+      for (const [d, p] of message.c) this.#copied(d, p);
+      return;
+    }
+    if (message.t === "copy") {
+      checkDelta(message.d);
+      checkPlace(message.p);
+      this.#copied(message.d, message.p);
+      return;
+    }
+    const base = baseOf(message.id);
     switch (message.t) {
-      case "copy":
-        this.store.apply(message.d);
-        this.#where.set(base, message.p);
-        return;
       case "fetched": {
+        if (message.d !== null) checkDelta(message.d);
         const key = `${from.id.hex} ${base}`;
         const waiting = this.#fetching.get(key);
         this.#fetching.delete(key);
@@ -270,7 +337,11 @@ export class BackupManager implements Manager {
         return;
       }
       case "where":
-        this.#where.set(base, message.p);
+        checkPlace(message.p);
+        this.#where.set(base, {
+          primary: message.p.primary,
+          backup: message.p.backup ?? undefined,
+        });
         // A copy this node no longer needs: it is neither primary nor backup now.
         if (
           message.p.primary !== this.#options.nodeId && message.p.backup !== this.#options.nodeId
@@ -298,6 +369,14 @@ export class BackupManager implements Manager {
     }
   }
 
+  /** A copy from a session's primary: this node is (or stays) its backup. */
+  #copied(delta: SessionDelta, place: Place): void {
+    const session = this.store.apply(delta);
+    if (session) {
+      this.#where.set(session.base, { primary: place.primary, backup: place.backup ?? undefined });
+    }
+  }
+
   #placesMessage(
     message: Extract<Wire, { t: "places?" | "places" }>,
     from: Member,
@@ -313,6 +392,12 @@ export class BackupManager implements Manager {
         return;
       }
       case "places": {
+        const ok = Array.isArray(message.list) &&
+          message.list.every((e) =>
+            Array.isArray(e) && e.length === 3 && typeof e[0] === "string" &&
+            /^[0-9a-f]{32}$/.test(e[0]) && isNodeId(e[1]) && (e[2] === null || isNodeId(e[2]))
+          );
+        if (!ok) throw refused("places is not a list of [session, primary, backup]");
         for (const [id, primary, backup] of message.list) {
           if (!this.#where.has(id)) this.#where.set(id, { primary, backup: backup ?? undefined });
         }

@@ -15,9 +15,9 @@ import type { Member } from "../../../src/interfaces/member.ts";
 import { SendOptions } from "../../../src/interfaces/message.ts";
 import type { SessionListener } from "../../../src/interfaces/session_listener.ts";
 import { ConclaveError } from "../../../src/kernel/errors.ts";
-import { atTurnEnd } from "../../../src/kernel/turn.ts";
 import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
 import type { ManagerBase } from "../../../src/session/manager_components.ts";
+import { BUNDLE_MAX_BYTES, estimateSize, TurnBundler } from "../../../src/session/bundle.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
 import {
   type SessionDelta,
@@ -41,10 +41,7 @@ export const STATE_CHUNK_BYTES = 256 * 1024;
  */
 export const STATE_WINDOW = 8;
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
-/** Deltas per bundle: bounds the time a receiver spends on one message. */
-export const BUNDLE_MAX_DELTAS = 256;
-/** Estimated bytes per bundle; a delta estimated above it travels alone. */
-export const BUNDLE_MAX_BYTES = 64 * 1024;
+export { BUNDLE_MAX_BYTES, BUNDLE_MAX_DELTAS } from "../../../src/session/bundle.ts";
 
 type Wire =
   | { cdm: 1; ctx: string; t: "delta"; d: SessionDelta }
@@ -101,7 +98,13 @@ export class DeltaManager implements Manager {
   #ready = false;
   #listeners: SessionListener[] = [];
   /** Deltas waiting for the end of this turn of the event loop, and their one send. */
-  #batch: { deltas: SessionDelta[]; bytes: number; sent: Promise<void> } | undefined;
+  #bundle = new TurnBundler<SessionDelta>((deltas) =>
+    this.#broadcast(
+      deltas.length === 1
+        ? { cdm: 1, ctx: this.name, t: "delta", d: deltas[0] }
+        : { cdm: 1, ctx: this.name, t: "deltas", d: deltas },
+    )
+  );
   /** Messages sent and received, for tests and metrics. */
   readonly counters = { sent: 0, received: 0, transfers: 0, transferFailures: 0, transferMs: 0 };
 
@@ -202,51 +205,9 @@ export class DeltaManager implements Manager {
     await this.#queue(delta);
   }
 
-  /**
-   * Sends the deltas of every request that ends in this turn of the event loop as one message
-   * (message bundling, as JGroups does): under load one send, one decode and one ack carry many
-   * requests' changes instead of one each. A lone request waits for no timer, only for the turn.
-   */
+  /** The deltas of all requests that end in this turn travel as one message (`bundle.ts`). */
   #queue(delta: SessionDelta): Promise<void> {
-    const bytes = estimateSize(delta.attrs, BUNDLE_MAX_BYTES);
-    const batch = this.#batch;
-    if (
-      batch && batch.deltas.length < BUNDLE_MAX_DELTAS && batch.bytes + bytes <= BUNDLE_MAX_BYTES
-    ) {
-      batch.deltas.push(delta);
-      batch.bytes += bytes;
-      return batch.sent;
-    }
-    // A full bundle is left to its turn-end task; this delta starts the next one, sent after it.
-    const deltas = [delta];
-    // Called within the turn-end pass, so the frames it writes leave in this turn too.
-    const sent = new Promise<void>((resolve, reject) =>
-      atTurnEnd(() => {
-        if (this.#batch?.deltas === deltas) this.#batch = undefined;
-        this.#sendDeltas(deltas).then(resolve, reject);
-      })
-    );
-    this.#batch = { deltas, bytes, sent };
-    return sent;
-  }
-
-  /**
-   * Sends deltas as one message. A bundle above the transport's `maxFrameSize` (set below the
-   * bundle cap) was written nowhere, so it goes again as two halves, in order.
-   */
-  async #sendDeltas(deltas: SessionDelta[]): Promise<void> {
-    try {
-      await this.#broadcast(
-        deltas.length === 1
-          ? { cdm: 1, ctx: this.name, t: "delta", d: deltas[0] }
-          : { cdm: 1, ctx: this.name, t: "deltas", d: deltas },
-      );
-    } catch (err) {
-      if (deltas.length < 2 || !tooLarge(err)) throw err;
-      const half = deltas.length >> 1;
-      await this.#sendDeltas(deltas.slice(0, half));
-      await this.#sendDeltas(deltas.slice(half));
-    }
+    return this.#bundle.add(delta, estimateSize(delta.attrs, BUNDLE_MAX_BYTES));
   }
 
   /**
@@ -565,12 +526,6 @@ export class DeltaManager implements Manager {
 }
 
 /** True when a send failed, for every member, only because its frame was over `maxFrameSize`. */
-function tooLarge(err: unknown): boolean {
-  const faulty = (err as { faultyMembers?: readonly { error: Error }[] }).faultyMembers;
-  return faulty !== undefined && faulty.length > 0 &&
-    faulty.every((f) => (f.error as ConclaveError).code === "WIRE_ERR_FRAME_TOO_LARGE");
-}
-
 /**
  * Where each state-transfer chunk ends (exclusive indexes into `sessions`): at most STATE_CHUNK
  * sessions, cut once the estimated bytes reach STATE_CHUNK_BYTES.
@@ -594,35 +549,4 @@ export function chunkEnds(sessions: readonly StoredSession[]): number[] {
   }
   if (count > 0) ends.push(sessions.length);
   return ends;
-}
-
-/**
- * Roughly the encoded bytes of `value`: string lengths, byte lengths, 9 per other leaf. Stops
- * walking once above `limit`, so a huge attribute costs no more than `limit` to size.
- */
-export function estimateSize(value: unknown, limit: number): number {
-  let size = 0;
-  const stack: unknown[] = [value];
-  while (stack.length > 0 && size <= limit) {
-    const v = stack.pop();
-    if (typeof v === "string") size += v.length + 1;
-    else if (v instanceof Uint8Array) size += v.byteLength + 1;
-    else if (Array.isArray(v) || v instanceof Set) {
-      for (const item of v) {
-        stack.push(item);
-        if (++size > limit) break;
-      }
-    } else if (v instanceof Map) {
-      for (const [k, item] of v) {
-        stack.push(k, item);
-        if (++size > limit) break;
-      }
-    } else if (v !== null && typeof v === "object" && !(v instanceof Date)) {
-      for (const k in v) {
-        stack.push(k, (v as Record<string, unknown>)[k]);
-        if (++size > limit) break;
-      }
-    } else size += 9;
-  }
-  return size;
 }

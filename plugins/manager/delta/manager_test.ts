@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { StartOptions } from "../../../src/interfaces/message.ts";
 import { waitFor } from "../../../test/conformance/wait.ts";
-import { type DeltaHarness, deltaHarness } from "../../../src/testing/delta_harness.ts";
+import { type DeltaHarness, deltaHarness, startPair } from "../../../src/testing/delta_harness.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 import { newSessionId } from "../../../src/session/ids.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
@@ -30,12 +30,7 @@ import {
 async function twoNodes(use: (harness: DeltaHarness) => void, sendOptions = 6) {
   const harness = deltaHarness({ sendOptions });
   use(harness);
-  const a = await harness.createNode();
-  await a.start();
-  const b = await harness.createNode();
-  await b.start();
-  const channel = harness.nodes[0].channel;
-  return { a, b, channel, sentBy: () => channel.stats.messagesSent };
+  return await startPair(harness);
 }
 
 describe("DeltaManager", () => {

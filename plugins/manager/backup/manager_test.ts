@@ -1,0 +1,66 @@
+/**
+ * BackupManager beyond the conformance suite: bundled copies, and malformed messages from a peer.
+ */
+import assert from "node:assert/strict";
+import { afterEach, describe, it } from "node:test";
+import { backupHarness, type NodesHarness, startPair } from "../../../src/testing/delta_harness.ts";
+import type { BackupManager } from "./mod.ts";
+
+describe("BackupManager on the channel", () => {
+  let harness: NodesHarness<BackupManager>;
+  afterEach(() => harness?.teardown());
+
+  /** Two nodes: every session a creates has b as its backup. */
+  async function pair() {
+    harness = backupHarness({ sendOptions: 6 });
+    return await startPair(harness);
+  }
+
+  it("sends the copies of the requests that end in one turn to their backup as one message", async () => {
+    const { a, b, sentBy } = await pair();
+    const sessions = Array.from({ length: 5 }, () => a.createSession());
+    await Promise.all(sessions.map((s) => a.requestCompleted(s.id)));
+    for (const [i, s] of sessions.entries()) s.attributes.set("n", i * 10);
+    const before = sentBy();
+    await Promise.all(sessions.map((s) => a.requestCompleted(s.id)));
+    assert.equal(sentBy() - before, 1, "one message for five writes");
+    for (const [i, s] of sessions.entries()) {
+      assert.equal(b.findSession(s.id)?.attributes.get("n"), i * 10);
+    }
+  });
+
+  it("refuses malformed messages with a coded fail-ack and applies nothing", async () => {
+    const { a, b, channel } = await pair();
+    const id = `${"c".repeat(32)}.n1`;
+    const delta = { id, created: 0, accessed: 0, interval: 60, meta: [1, "x"], attrs: [] };
+    const place = { primary: "p".repeat(32) };
+    const bad = [
+      { t: "copy", d: { ...delta, meta: "v" }, p: place },
+      { t: "copy", d: delta, p: { primary: 7 } },
+      { t: "copy", d: delta, p: null },
+      { t: "copies", c: "all" },
+      { t: "copies", c: [[delta, place], [{ ...delta, attrs: [["k"]] }, place]] },
+      { t: "copies", c: [[delta]] },
+      { t: "where", id: "../../etc", p: place },
+      { t: "where", id, p: { primary: "x".repeat(100) } },
+      { t: "gone", id: 42 },
+      { t: "fetched", id, d: { id } },
+      { t: "places", list: [["not-hex", "p", null]] },
+      { t: "places", list: "x".repeat(10_000) },
+    ];
+    for (const message of bad) {
+      await assert.rejects(
+        channel.send(channel.getMembers(), { cbm: 1, ctx: "/", ...message }, 6),
+        /SESSION_ERR_REPLICATION/,
+        JSON.stringify(message).slice(0, 120),
+      );
+    }
+    assert.equal(b.findSession(id), undefined, "not even the good copy of a refused bundle");
+    assert.equal(b.placeOf(id), undefined);
+    // b still takes copies afterwards.
+    const s = a.createSession();
+    s.attributes.set("ok", true);
+    await a.requestCompleted(s.id);
+    assert.equal(b.findSession(s.id)?.attributes.get("ok"), true);
+  });
+});
