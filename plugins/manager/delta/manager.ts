@@ -327,10 +327,13 @@ export class DeltaManager implements Manager {
         for (const d of message.d) this.#applyDelta(d);
         return;
       case "gone": {
-        const session = this.store.invalidate(message.id, this.#tombstoneUntil());
-        if (session) {
-          this.#fire(true, (l) => l.destroyed?.(session, message.why ?? "invalidated", true));
+        const { id, why } = message;
+        if (typeof id !== "string" || !parseSessionId(id)) {
+          throw new ConclaveError("SESSION_ERR_REPLICATION", "An end of a session without an id");
         }
+        const reason = why === "expired" ? "expired" : "invalidated";
+        const session = this.store.invalidate(id, this.#tombstoneUntil());
+        if (session) this.#fire(true, (l) => l.destroyed?.(session, reason, true));
         return;
       }
       case "state?":

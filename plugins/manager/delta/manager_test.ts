@@ -260,6 +260,10 @@ describe("DeltaManager under bad replication messages", () => {
         /SESSION_ERR_REPLICATION/,
       );
     }
+    await assert.rejects(
+      channel.send(channel.getMembers(), { cdm: 1, ctx: "/", t: "gone", id: 42 }, 6),
+      /SESSION_ERR_REPLICATION/,
+    );
     assert.equal(b.sessionCount, 0);
     // b still replicates normally afterwards.
     const s = a.createSession();
