@@ -601,41 +601,41 @@ describe("DeltaManager state transfer, chunk by chunk", () => {
       "no chunk after the refusal",
     );
   });
+});
 
-  describe("state-transfer chunks", () => {
-    const sessions = (count: number, bytes: number) =>
-      Array.from({ length: count }, (_, i) => {
-        const s = new StoredSession(newSessionId("n1"), 0, 1800);
-        s.attributes.set("data", "x".repeat(bytes));
-        s.attributes.set("i", i);
-        return s;
-      });
-
-    it(`holds at most ${STATE_CHUNK} small sessions`, () => {
-      const ends = chunkEnds(sessions(2 * STATE_CHUNK + 7, 10));
-      assert.deepEqual(ends, [STATE_CHUNK, 2 * STATE_CHUNK, 2 * STATE_CHUNK + 7]);
+describe("DeltaManager state-transfer chunk bounds", () => {
+  const sessions = (count: number, bytes: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const s = new StoredSession(newSessionId("n1"), 0, 1800);
+      s.attributes.set("data", "x".repeat(bytes));
+      s.attributes.set("i", i);
+      return s;
     });
 
-    it(`is cut near ${STATE_CHUNK_BYTES} bytes, so big sessions stay below maxFrameSize`, () => {
-      const size = 100 * 1024;
-      const all = sessions(20, size);
-      const ends = chunkEnds(all);
-      const perChunk = Math.floor(STATE_CHUNK_BYTES / size);
-      assert.ok(perChunk >= 1);
-      assert.equal(ends.at(-1), all.length, "every session is in a chunk");
-      let start = 0;
-      for (const end of ends) {
-        assert.ok(end - start >= 1 && end - start <= perChunk, `chunk ${start}..${end}`);
-        start = end;
-      }
-    });
+  it(`holds at most ${STATE_CHUNK} small sessions`, () => {
+    const ends = chunkEnds(sessions(2 * STATE_CHUNK + 7, 10));
+    assert.deepEqual(ends, [STATE_CHUNK, 2 * STATE_CHUNK, 2 * STATE_CHUNK + 7]);
+  });
 
-    it("gives a session bigger than the cap a chunk of its own", () => {
-      assert.deepEqual(chunkEnds(sessions(3, 2 * STATE_CHUNK_BYTES)), [1, 2, 3]);
-    });
+  it(`is cut near ${STATE_CHUNK_BYTES} bytes, so big sessions stay below maxFrameSize`, () => {
+    const size = 100 * 1024;
+    const all = sessions(20, size);
+    const ends = chunkEnds(all);
+    const perChunk = Math.floor(STATE_CHUNK_BYTES / size);
+    assert.ok(perChunk >= 1);
+    assert.equal(ends.at(-1), all.length, "every session is in a chunk");
+    let start = 0;
+    for (const end of ends) {
+      assert.ok(end - start >= 1 && end - start <= perChunk, `chunk ${start}..${end}`);
+      start = end;
+    }
+  });
 
-    it("makes no chunk of no sessions", () => {
-      assert.deepEqual(chunkEnds([]), []);
-    });
+  it("gives a session bigger than the cap a chunk of its own", () => {
+    assert.deepEqual(chunkEnds(sessions(3, 2 * STATE_CHUNK_BYTES)), [1, 2, 3]);
+  });
+
+  it("makes no chunk of no sessions", () => {
+    assert.deepEqual(chunkEnds([]), []);
   });
 });
