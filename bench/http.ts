@@ -197,10 +197,8 @@ interface SetUp {
   /** Processes of the set-up that are not HTTP servers (redis-server). */
   others: NodeProcess[];
   cookieName: string;
-  /** Conclave: the configuration files of the cluster and of a joining node. */
+  /** Conclave: the cluster's configuration file (a joining node uses it too). */
   configFile?: string;
-  joinerConfigFile?: string;
-  joinerPorts?: { http: number; receiver: number };
 }
 
 let workDir = "";
@@ -296,20 +294,11 @@ function startConclaveNode(setUp: SetUp, runtime: Runtime, name: string, config:
 
 async function startConclave(runtime: Runtime, sendOptions: string): Promise<SetUp> {
   const id = `conclave/${runtime}/${sendOptions === "async" ? "async" : "sync"}`;
-  const http = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const receivers = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const base = id.replaceAll("/", "-");
-  const configFile = join(workDir, `${base}.json`);
-  const joinerConfigFile = join(workDir, `${base}-joiner.json`);
-  // The three nodes list each other; the joining node lists all four (lists need not match).
-  writeFileSync(
-    configFile,
-    JSON.stringify(clusterConfig(receivers.slice(0, 3), sendOptions, 1500), null, 2),
-  );
-  writeFileSync(
-    joinerConfigFile,
-    JSON.stringify(clusterConfig(receivers, sendOptions, 1500), null, 2),
-  );
+  const http = [await freePort(), await freePort(), await freePort()];
+  const receivers = [await freePort(), await freePort(), await freePort()];
+  const configFile = join(workDir, `${id.replaceAll("/", "-")}.json`);
+  // The three nodes list each other; a joining node lists them too and is not listed itself.
+  writeFileSync(configFile, JSON.stringify(clusterConfig(receivers, sendOptions, 1500), null, 2));
   const setUp: SetUp = {
     id,
     kind: "conclave",
@@ -320,8 +309,6 @@ async function startConclave(runtime: Runtime, sendOptions: string): Promise<Set
     others: [],
     cookieName: "JSESSIONID",
     configFile,
-    joinerConfigFile,
-    joinerPorts: { http: http[3], receiver: receivers[3] },
   };
   // One after the other: a node whose manager has not started yet ignores a joiner's request
   // for the state, and the joiner waits stateTransferTimeout (reported as a product problem).
@@ -777,15 +764,18 @@ async function scale(setUp: SetUp, settings: Settings): Promise<ScaleRow> {
   }
   // A fourth node joins once before seeding, for the memory of a fresh node with (almost) no
   // sessions, and once after, for the state transfer and the memory of all the sessions.
-  const ports = setUp.joinerPorts!;
+  let ports = { http: 0, receiver: 0 };
   const join = async (record: (joiner: NodeProcess, spawnedAt: number) => Promise<void>) => {
+    // Ports picked now: picked at start, one was taken by a client's ephemeral port by the time
+    // the node joined (EADDRINUSE).
+    ports = { http: await freePort(), receiver: await freePort() };
     const marks = setUp.servers.map((s) => s.proc.mark());
     const spawnedAt = Date.now();
     const joiner = startConclaveNode(
       setUp,
       setUp.runtime as Runtime,
       "n4",
-      setUp.joinerConfigFile!,
+      setUp.configFile!,
       ports,
     );
     try {
