@@ -4,36 +4,54 @@
  * @module
  */
 
-/** How often each process re-reads the wall clock's offset (it drifts against the monotonic one). */
-const CALIBRATE_EVERY_MS = 500;
-
-let offset = calibrate();
-setInterval(() => offset = calibrate(), CALIBRATE_EVERY_MS).unref?.();
+/** How often each process re-reads the wall clock's offset (it may drift against monotonic). */
+const CALIBRATE_EVERY_MS = 2000;
+/** Longest gap between two reads around a tick that still dates the tick. */
+const TRUSTED_GAP_MS = 0.01;
 
 /**
- * The wall clock's offset from `performance.now()`, to within a microsecond or two: spins until
- * `Date.now()` ticks to the next millisecond and takes the monotonic time of that tick. At most
- * 1 ms of spinning, every CALIBRATE_EVERY_MS.
+ * When `Date.now()` ticked to its current millisecond, on `performance.now()`'s scale: spins until
+ * the next tick. `undefined` when the process was paused across the tick (the reads around it
+ * are too far apart to date it).
  */
-function calibrate(): number {
+function tick(): number | undefined {
   const start = Date.now();
   let before = performance.now();
   for (;;) {
     const wall = Date.now();
     const after = performance.now();
-    if (wall !== start) return wall - (before + after) / 2;
+    if (wall !== start) {
+      return after - before < TRUSTED_GAP_MS ? wall - (before + after) / 2 : undefined;
+    }
     before = after;
   }
 }
 
 /**
+ * The wall clock's offset from `performance.now()`, to within microseconds: the median of three
+ * dated ticks (a process's first reads are slow and can misdate one). Spins a few ms.
+ */
+function calibrate(previous: number): number {
+  const offsets: number[] = [];
+  for (let tries = 0; tries < 12 && offsets.length < 3; tries++) {
+    const offset = tick();
+    if (offset !== undefined) offsets.push(offset);
+  }
+  if (offsets.length < 3) return previous;
+  return offsets.sort((a, b) => a - b)[1];
+}
+
+let offset = calibrate(Date.now() - performance.now());
+setInterval(() => offset = calibrate(offset), CALIBRATE_EVERY_MS).unref?.();
+
+/**
  * Milliseconds since the epoch with sub-millisecond resolution, the same in every process.
  *
  * `performance.timeOrigin + performance.now()` is not: each process fixes its origin from the
- * wall clock once, and this VM's wall clock moves against the monotonic one, so long-running
- * processes disagree by milliseconds (lags came out negative). A lower bound of the offset taken
- * from `Date.now()` on each call was off by up to 1 ms when calls came once per millisecond at
- * the same phase (writes 1 ms apart); here each process finds the exact millisecond tick.
+ * wall clock once, and long-running processes on this VM came to disagree by milliseconds (lags
+ * came out negative). A lower bound of the offset taken from `Date.now()` on each call was off by
+ * up to 1 ms when calls came once per millisecond at the same phase (writes 1 ms apart). Here each
+ * process dates the wall clock's millisecond ticks on its monotonic clock.
  */
 export function now(): number {
   return performance.now() + offset;
