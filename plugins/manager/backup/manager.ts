@@ -35,6 +35,7 @@ type Wire =
   | { cbm: 1; ctx: string; t: "copy"; d: SessionDelta; p: Place }
   | { cbm: 1; ctx: string; t: "copies"; c: [SessionDelta, Place][] }
   | { cbm: 1; ctx: string; t: "where"; id: string; p: Place }
+  | { cbm: 1; ctx: string; t: "wheres"; w: [string, Place][] }
   | { cbm: 1; ctx: string; t: "gone"; id: string }
   | { cbm: 1; ctx: string; t: "fetch?"; id: string }
   | { cbm: 1; ctx: string; t: "fetched"; id: string; d: SessionDelta | null }
@@ -86,6 +87,17 @@ export class BackupManager implements Manager {
   #fetching = new Map<string, (delta: SessionDelta | undefined) => void>();
   /** Copies bound for each backup (by member id) in this turn, sent as one message. */
   #bundles = new Map<string, TurnBundler<[SessionDelta, Place]>>();
+  /** Where the sessions created or moved in this turn live, told to every member at once. */
+  #wheres = new TurnBundler<[string, Place]>(async (w) => {
+    const members = this.#options.channel.getMembers();
+    if (members.length === 0) return;
+    await this.#send(
+      members,
+      w.length === 1
+        ? { cbm: 1, ctx: this.name, t: "where", id: w[0][0], p: w[0][1] }
+        : { cbm: 1, ctx: this.name, t: "wheres", w },
+    );
+  });
   readonly counters = { copiesSent: 0, fetches: 0, restored: 0 };
 
   constructor(options: BackupManagerOptions) {
@@ -260,11 +272,8 @@ export class BackupManager implements Manager {
     }
   }
 
-  async #announce(id: string, place: Place): Promise<void> {
-    const members = this.#options.channel.getMembers();
-    if (members.length > 0) {
-      await this.#send(members, { cbm: 1, ctx: this.name, t: "where", id, p: place });
-    }
+  #announce(id: string, place: Place): Promise<void> {
+    return this.#wheres.add([id, { ...place }], id.length + 80); // the place as of now
   }
 
   /** The copies of the requests that end in this turn go to a backup as one message. */
@@ -287,8 +296,8 @@ export class BackupManager implements Manager {
   async #send(to: readonly Member[], message: Wire): Promise<unknown> {
     if (message.t === "copy") this.counters.copiesSent++;
     if (message.t === "copies") this.counters.copiesSent += message.c.length;
-    const sync = message.t !== "copy" && message.t !== "copies" && message.t !== "where" &&
-      message.t !== "gone";
+    const sync = message.t === "fetch?" || message.t === "fetched" || message.t === "places?" ||
+      message.t === "places";
     return await this.#options.channel.send(to, message, sync ? SYNC : this.#options.sendOptions);
   }
 
@@ -320,6 +329,18 @@ export class BackupManager implements Manager {
       for (const [d, p] of message.c) this.#copied(d, p);
       return;
     }
+    if (message.t === "wheres") {
+      if (!Array.isArray(message.w)) throw refused("wheres is not a list");
+      const bases = message.w.map((entry) => { // all or none
+        if (!Array.isArray(entry) || entry.length !== 2) {
+          throw refused("a where is not [id, place]");
+        }
+        checkPlace(entry[1]);
+        return baseOf(entry[0]);
+      });
+      message.w.forEach(([id, p], i) => this.#placed(id, bases[i], p));
+      return;
+    }
     if (message.t === "copy") {
       checkDelta(message.d);
       checkPlace(message.p);
@@ -338,16 +359,7 @@ export class BackupManager implements Manager {
       }
       case "where":
         checkPlace(message.p);
-        this.#where.set(base, {
-          primary: message.p.primary,
-          backup: message.p.backup ?? undefined,
-        });
-        // A copy this node no longer needs: it is neither primary nor backup now.
-        if (
-          message.p.primary !== this.#options.nodeId && message.p.backup !== this.#options.nodeId
-        ) {
-          this.store.forget(message.id);
-        }
+        this.#placed(message.id, base, message.p);
         return;
       case "gone":
         this.#where.delete(base);
@@ -366,6 +378,14 @@ export class BackupManager implements Manager {
         queueMicrotask(() => void this.#send([from], reply).catch(() => {}));
         return;
       }
+    }
+  }
+
+  /** Where a session lives now; a copy this node no longer needs (neither holder) is dropped. */
+  #placed(id: string, base: string, p: Place): void {
+    this.#where.set(base, { primary: p.primary, backup: p.backup ?? undefined });
+    if (p.primary !== this.#options.nodeId && p.backup !== this.#options.nodeId) {
+      this.store.forget(id);
     }
   }
 

@@ -29,6 +29,15 @@ describe("BackupManager on the channel", () => {
     }
   });
 
+  it("tells where the sessions created in one turn live in one message", async () => {
+    const { a, b, sentBy } = await pair();
+    const before = sentBy();
+    const sessions = Array.from({ length: 5 }, () => a.createSession());
+    await Promise.all(sessions.map((s) => a.requestCompleted(s.id)));
+    assert.equal(sentBy() - before, 2, "the copies and the places, one message each");
+    for (const s of sessions) assert.deepEqual(b.placeOf(s.id), a.placeOf(s.id));
+  });
+
   it("refuses malformed messages with a coded fail-ack and applies nothing", async () => {
     const { a, b, channel } = await pair();
     const id = `${"c".repeat(32)}.n1`;
@@ -43,6 +52,8 @@ describe("BackupManager on the channel", () => {
       { t: "copies", c: [[delta]] },
       { t: "where", id: "../../etc", p: place },
       { t: "where", id, p: { primary: "x".repeat(100) } },
+      { t: "wheres", w: [[id, place], ["junk", place]] },
+      { t: "wheres", w: [[id, { backup: "b" }]] },
       { t: "gone", id: 42 },
       { t: "fetched", id, d: { id } },
       { t: "places", list: [["not-hex", "p", null]] },
