@@ -20,6 +20,7 @@ import type { ConclaveContext } from "../../src/http/host.ts";
 import type { SessionListener } from "../../src/interfaces/session_listener.ts";
 import { benchManagers } from "./http_manager.ts";
 import { now } from "./shared_clock.ts";
+import { windowed } from "./windowed.ts";
 
 const KIB = 1024;
 /** The attribute `/write` sets: one string of 1 KiB (one byte per character). */
@@ -77,27 +78,14 @@ async function seed(url: URL): Promise<Response> {
   const n = Math.max(0, Math.floor(Number(url.searchParams.get("n") ?? 0)));
   const window = Math.max(1, Math.floor(Number(url.searchParams.get("window") ?? 256)));
   const started = performance.now();
-  const inFlight = new Set<Promise<void>>();
-  let failed = 0;
-  for (let i = 0; i < n; i++) {
+  const failed = await windowed(n, window, () => {
     const session = manager.createSession();
     // A fresh flat string per session, as if each had come from its own request.
     session.attributes.set("data", randomBytes(KIB / 2).toString("hex"));
     session.attributes.set("t", now());
     session.attributes.set("n", 1);
-    const sent: Promise<void> = manager.requestCompleted(session.id).then(
-      () => {
-        inFlight.delete(sent);
-      },
-      () => {
-        failed++;
-        inFlight.delete(sent);
-      },
-    );
-    inFlight.add(sent);
-    if (inFlight.size >= window) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
+    return manager.requestCompleted(session.id);
+  });
   return Response.json({
     seeded: n,
     failed,

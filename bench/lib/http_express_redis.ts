@@ -28,6 +28,8 @@ import { RedisStore } from "connect-redis";
 import express from "express";
 import session from "express-session";
 import { createClient } from "redis";
+import { now } from "./shared_clock.ts";
+import { windowed } from "./windowed.ts";
 
 declare module "express-session" {
   interface SessionData {
@@ -39,7 +41,6 @@ declare module "express-session" {
 
 const KIB = 1024;
 const PAYLOAD = "x".repeat(KIB);
-const now = (): number => performance.timeOrigin + performance.now();
 
 function flag(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -91,9 +92,7 @@ app.get("/seed", async (req, res, next) => {
     const n = Math.max(0, Math.floor(Number(req.query.n ?? 0)));
     const window = Math.max(1, Math.floor(Number(req.query.window ?? 256)));
     const started = performance.now();
-    const inFlight = new Set<Promise<unknown>>();
-    let failed = 0;
-    for (let i = 0; i < n; i++) {
+    const failed = await windowed(n, window, () => {
       const id = randomBytes(24).toString("base64url"); // express-session's default id: uid-safe(24)
       const data = {
         cookie: { originalMaxAge: null, expires: null, httpOnly: true, path: "/" },
@@ -101,17 +100,8 @@ app.get("/seed", async (req, res, next) => {
         t: now(),
         n: 1,
       } as unknown as session.SessionData;
-      const saved: Promise<unknown> = store.set(id, data).then(
-        () => inFlight.delete(saved),
-        () => {
-          failed++;
-          inFlight.delete(saved);
-        },
-      );
-      inFlight.add(saved);
-      if (inFlight.size >= window) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
+      return store.set(id, data);
+    });
     res.json({
       seeded: n,
       failed,
