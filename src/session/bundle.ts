@@ -66,6 +66,7 @@ async function sendInHalves<T>(items: T[], send: (items: T[]) => Promise<void>):
   }
 }
 
+/** True when a send failed, for every member, only because its frame was over `maxFrameSize`. */
 function tooLarge(err: unknown): boolean {
   const faulty = (err as { faultyMembers?: readonly { error: Error }[] }).faultyMembers;
   return faulty !== undefined && faulty.length > 0 &&

@@ -528,7 +528,6 @@ export class DeltaManager implements Manager {
   }
 }
 
-/** True when a send failed, for every member, only because its frame was over `maxFrameSize`. */
 /**
  * Where each state-transfer chunk ends (exclusive indexes into `sessions`): at most STATE_CHUNK
  * sessions, cut once the estimated bytes reach STATE_CHUNK_BYTES.
