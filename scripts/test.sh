@@ -20,7 +20,11 @@ step() { # step NAME CMD...: runs CMD, keeps its output, marks the run failed wh
   echo "== $name"
   if ! timeout 900 "$@" >"$LOGS/$name.log" 2>&1; then
     status=1
-    tail -n 200 "$LOGS/$name.log"
+    # The failures first (a passing suite's tail would hide them), then the end of the log.
+    echo "-- failures in $name:"
+    grep -a -n -E -A 40 '^ *not ok |^ERRORS|^\(fail\)|error: ' "$LOGS/$name.log" | head -n 400
+    echo "-- end of $name's log:"
+    tail -n 60 "$LOGS/$name.log"
     echo "== $name FAILED (full log: $LOGS/$name.log)"
   else
     tail -n 3 "$LOGS/$name.log"
