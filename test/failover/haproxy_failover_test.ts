@@ -91,7 +91,6 @@ async function failover(variant: Variant): Promise<void> {
     victim.proc.signal("SIGKILL");
     assert.equal(await victim.proc.exited, "SIGKILL");
 
-    const firstRequest = client.requests + 1;
     const later: Answer[] = [];
     for (let i = 0; i < AFTER; i++) later.push(await client.increment());
     const [first] = later;
@@ -100,15 +99,19 @@ async function failover(variant: Variant): Promise<void> {
     const incrementsLost = sessionsLost ? lastAcked : lastAcked + 1 - first.counter;
     const answers = [...before, ...later];
     const failovers = answers.filter((a, i) => i > 0 && a.node !== answers[i - 1].node).length;
-    // The log line of the first request after the kill: which server, after how many retries.
+    // The log line of the first answered request after the kill: which server, after how many
+    // retries. A request before it may have failed at the client and been sent again: HAProxy
+    // can close a keep-alive client connection whose server died, and the client's next request
+    // on it then fails without reaching HAProxy (counted as unanswered).
     const routed = haproxyLine(
       await balancer.proc.waitFor(
-        "the log line of the first request after the kill",
-        (lines) => lines.find((l) => l.includes(`"GET /?r=${firstRequest} `)),
+        "the log line of the first answered request after the kill",
+        (lines) => lines.find((l) => l.includes(`"GET /?r=${first.request} `)),
       ),
     );
     console.log(
-      `failover ${variant.label}: ${client.requests} requests (${client.failed} unanswered), ` +
+      `failover ${variant.label}: ${client.requests} requests (${client.failed} unanswered` +
+        `${client.failed ? `: ${client.failures.join("; ")}` : ""}), ` +
         `${failovers} failovers (${stuck} on ${victim.runtime} killed after ${lastAcked}, ` +
         `${first.node} on ${successor?.runtime} answered ${first.counter}; ` +
         `haproxy retries ${routed.retries}), ${sessionsLost} sessions lost, ` +

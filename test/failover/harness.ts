@@ -303,6 +303,8 @@ export interface Answer {
   session: string;
   /** The Set-Cookie header, when there was one. */
   setCookie?: string;
+  /** The client's request number (`?r=`) that got this answer, after any retries. */
+  request: number;
 }
 
 /** A client with a one-cookie jar (`JSESSIONID`). */
@@ -312,6 +314,8 @@ export class Client {
   /** HTTP requests sent, and those that got no 200 answer. */
   requests = 0;
   failed = 0;
+  /** Why each unanswered request got no answer: `r=N: reason`. */
+  failures: string[] = [];
 
   constructor(url: string) {
     this.url = url;
@@ -319,26 +323,34 @@ export class Client {
 
   /** One request; undefined when it got no answer (it is then not acknowledged). */
   async once(): Promise<Answer | undefined> {
-    this.requests++;
+    const request = ++this.requests;
     try {
       // ?r=N finds the request in HAProxy's log; the app ignores it.
-      const response = await fetch(`${this.url}/?r=${this.requests}`, {
+      const response = await fetch(`${this.url}/?r=${request}`, {
         headers: this.cookie ? { cookie: this.cookie } : {},
         signal: AbortSignal.timeout(10_000),
       });
       if (response.status !== 200) {
         await response.body?.cancel();
-        this.failed++;
-        return undefined;
+        return this.#unanswered(request, `HTTP ${response.status}`);
       }
       const body = await response.json() as Answer;
       const setCookie = response.headers.get("set-cookie") ?? undefined;
       if (setCookie) this.cookie = setCookie.split(";")[0];
-      return { node: body.node, counter: body.counter, session: body.session, setCookie };
-    } catch {
-      this.failed++;
-      return undefined;
+      return { node: body.node, counter: body.counter, session: body.session, setCookie, request };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      return this.#unanswered(
+        request,
+        `${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ""}`,
+      );
     }
+  }
+
+  #unanswered(request: number, reason: string): undefined {
+    this.failed++;
+    this.failures.push(`r=${request}: ${reason}`);
+    return undefined;
   }
 
   /** Increments the counter, retrying a request that got no answer up to `tries` times. */
