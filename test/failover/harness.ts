@@ -311,10 +311,9 @@ export interface Answer {
 export class Client {
   readonly url: string;
   cookie: string | undefined;
-  /** HTTP requests sent, and those that got no 200 answer. */
+  /** HTTP requests sent. */
   requests = 0;
-  failed = 0;
-  /** Why each unanswered request got no answer: `r=N: reason`. */
+  /** Why each request that got no 200 answer got none: `r=N: reason`. */
   failures: string[] = [];
 
   constructor(url: string) {
@@ -347,8 +346,12 @@ export class Client {
     }
   }
 
+  /** Requests that got no 200 answer. */
+  get failed(): number {
+    return this.failures.length;
+  }
+
   #unanswered(request: number, reason: string): undefined {
-    this.failed++;
     this.failures.push(`r=${request}: ${reason}`);
     return undefined;
   }
