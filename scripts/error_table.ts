@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ERROR_CODES } from "../src/kernel/errors.ts";
+import { ERROR_CODES } from "../src/errors.ts";
 
 const cell = (text: string) => text.replaceAll("|", "\\|");
 console.log("| Code | Meaning | Fix |");

@@ -6,7 +6,7 @@
 export { definePlugin, isPluginDescriptor } from "./kernel/plugin.ts";
 export { InterceptorBase, isInterceptor } from "./kernel/interceptor_base.ts";
 export { type FaultyMember, SendError, sendToEach } from "./kernel/send_error.ts";
-export { ConclaveError, ConfigError, ERROR_CODES, type ErrorCode } from "./kernel/errors.ts";
+export { ConclaveError, ConfigError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { type Interceptor, INTERCEPTOR_LINK } from "./interfaces/interceptor.ts";
 export type { AttributeSchema, AttributeSpec } from "./interfaces/attributes.ts";
 export type { Cancel, Clock } from "./interfaces/clock.ts";
@@ -24,4 +24,4 @@ export type {
 export type { MessageHandler, Receiver, Sender, Transport } from "./interfaces/transport.ts";
 export { UniqueId } from "./interfaces/unique_id.ts";
 export { ManualClock } from "./testing/manual_clock.ts";
-export { MemoryNetwork } from "./testing/memory_network.ts";
+export { MemoryNetwork } from "../plugins/membership/memory/network.ts";

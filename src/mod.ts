@@ -14,7 +14,7 @@ export { type ClusterNode, createNode, type NodeOptions, startNode } from "./ker
 export { loadConfig, loadConfigFile } from "./kernel/config/load.ts";
 export type { LoadedConfig, LoadOptions } from "./kernel/config/types.ts";
 export { type ChannelListener, type ChannelStats, GroupChannel } from "./kernel/channel.ts";
-export { ConclaveError, ConfigError, ERROR_CODES, type ErrorCode } from "./kernel/errors.ts";
+export { ConclaveError, ConfigError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { SendError } from "./kernel/send_error.ts";
 export { SEND_OPTIONS_DEFAULT, SendOptions, StartOptions } from "./interfaces/message.ts";
 export type { Member } from "./interfaces/member.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import type { ConfigOverrides } from "../kernel/config/types.ts";
 
 export const START_USAGE = `Usage: conclave start --config FILE [options]

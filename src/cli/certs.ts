@@ -11,7 +11,7 @@ import * as x509 from "@peculiar/x509";
 import { chmod, mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseFlags } from "./args.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 const DEFAULT_DAYS = 825;
 const MAX_DAYS = 36500;

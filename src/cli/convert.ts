@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { XMLParser } from "fast-xml-parser";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 export const CONVERT_USAGE = `Usage: conclave convert server.xml
 

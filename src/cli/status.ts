@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import { parseFlags } from "./args.ts";
 
 export const STATUS_USAGE = `Usage: conclave status [--url URL] [--json]

@@ -10,7 +10,7 @@ import type { SessionListener } from "../interfaces/session_listener.ts";
 import type { Exchange, Valve } from "../interfaces/valve.ts";
 import type { AppConfig } from "../kernel/config/types.ts";
 import { configError } from "../kernel/config/config_error.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import type { ClusterNode } from "../kernel/node.ts";
 import { moduleUrl } from "../kernel/resolve.ts";
 import { runtimeLabel } from "../runtime/detect.ts";

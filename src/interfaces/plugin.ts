@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ErrorCode } from "../kernel/errors.ts";
+import type { ErrorCode } from "../errors.ts";
 import type { SocketProvider } from "../runtime/sockets.ts";
 import type { AttributeSchema } from "./attributes.ts";
 import type { Valve } from "./valve.ts";

@@ -11,7 +11,7 @@ import type { DepartureReason, Member, MembershipListener } from "../interfaces/
 import { type ChannelMessage, SendOptions, StartOptions } from "../interfaces/message.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { decodeValue, encodeValue } from "./codec.ts";
-import { ConclaveError } from "./errors.ts";
+import { ConclaveError } from "../errors.ts";
 import { InterceptorBase } from "./interceptor_base.ts";
 
 /** Receives application messages. `accept` (default: all) filters before `messageReceived`. */

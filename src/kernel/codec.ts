@@ -8,7 +8,7 @@
  * @module
  */
 import { Encoder } from "cbor-x";
-import { ConclaveError } from "./errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 const codec = new Encoder({ useRecords: false, mapsAsObjects: true });
 

@@ -9,7 +9,7 @@ import type { Membership } from "../interfaces/membership.ts";
 import { type ChannelMessage, SendOptions, StartOptions } from "../interfaces/message.ts";
 import type { Receiver, Sender } from "../interfaces/transport.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
-import { ConclaveError } from "./errors.ts";
+import { ConclaveError } from "../errors.ts";
 import { InterceptorBase } from "./interceptor_base.ts";
 
 /** The coordinator's parts, in start order. */

@@ -19,7 +19,7 @@ import { validateAttributes } from "./config/attributes.ts";
 import { configError } from "./config/config_error.ts";
 import type { ConfigWarning, LoadedConfig, Slot } from "./config/types.ts";
 import { ChannelCoordinator } from "./coordinator.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../errors.ts";
 import { isInterceptor } from "./interceptor_base.ts";
 import { componentLogger, createLogger } from "./log.ts";
 import { resolvePlugin } from "./resolve.ts";

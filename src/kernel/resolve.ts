@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { isAbsolute, join, resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { PluginDescriptor, PluginKind } from "../interfaces/plugin.ts";
-import { ConfigError, type ErrorCode } from "./errors.ts";
+import { ConfigError, type ErrorCode } from "../errors.ts";
 import { isPluginDescriptor } from "./plugin.ts";
 import { BUILTIN_PLUGINS } from "./registry.ts";
 import { simpleName, TOMCAT_CLASSES } from "./tomcat_names.ts";

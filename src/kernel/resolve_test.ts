@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../errors.ts";
 import { resolvePlugin, type ResolveSite } from "./resolve.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

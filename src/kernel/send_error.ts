@@ -4,7 +4,7 @@
  * @module
  */
 import type { Member } from "../interfaces/member.ts";
-import { ConclaveError } from "./errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 /** One member a send did not reach, and why. */
 export interface FaultyMember {

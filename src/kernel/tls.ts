@@ -11,7 +11,7 @@ import type { Clock } from "../interfaces/clock.ts";
 import type { Logger } from "../interfaces/logger.ts";
 import { nodeSockets } from "../runtime/node_sockets.ts";
 import type { SocketProvider, TlsMaterial } from "../runtime/sockets.ts";
-import { ConclaveError, describeValue, type ErrorCode } from "./errors.ts";
+import { ConclaveError, describeValue, type ErrorCode } from "../errors.ts";
 
 const KEYS = ["cert", "key", "ca", "requireClientCert"];
 

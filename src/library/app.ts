@@ -7,7 +7,7 @@
  */
 import type { Logger } from "../interfaces/logger.ts";
 import type { Valve } from "../interfaces/valve.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import { componentLogger } from "../kernel/log.ts";
 import type { ClusterNode } from "../kernel/node.ts";
 import type { SessionOwner } from "../session/session.ts";

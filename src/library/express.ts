@@ -33,7 +33,7 @@
  */
 import session from "express-session";
 import type { ClusterNode } from "../kernel/node.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import { newSessionId, parseSessionId, withRoute } from "../session/ids.ts";
 import type { StoredSession } from "../session/store.ts";
 import { allSessions, type AppBinding, bindApp, createSessionWithId, isExpired } from "./app.ts";

@@ -8,7 +8,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { Encoder } from "cbor-x";
 import type { Member } from "../interfaces/member.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import { memberFromWire, memberToWire } from "../wire/envelope.ts";
 
 export const MembershipKind = { ALIVE: 1, LEAVING: 2 } as const;

@@ -6,7 +6,7 @@
  */
 import type { Clock } from "../interfaces/clock.ts";
 import type { Logger } from "../interfaces/logger.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 export class DroppedMessages {
   #logger: Logger;

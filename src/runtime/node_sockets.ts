@@ -7,7 +7,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import tls from "node:tls";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import type {
   ConnectOptions,
   DatagramOptions,

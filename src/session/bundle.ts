@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ConclaveError } from "../kernel/errors.ts";
+import type { ConclaveError } from "../errors.ts";
 import { atTurnEnd } from "../kernel/turn.ts";
 
 /** Items per bundle: bounds the time a receiver spends on one message. */

@@ -8,7 +8,7 @@ import type { Clock } from "../interfaces/clock.ts";
 import type { Logger } from "../interfaces/logger.ts";
 import type { ManagerChannel } from "../interfaces/manager.ts";
 import type { Components } from "../interfaces/plugin.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 export interface ManagerBase {
   name: string;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import type { StoredSession } from "./store.ts";
 import { checkValue } from "./values.ts";
 

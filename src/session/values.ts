@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 const EXPECTED =
   "data: null, boolean, number, bigint, string, Uint8Array, Date, array, plain object, Map or Set";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import { parseSessionId } from "./ids.ts";
 import type { SessionDelta } from "./store.ts";
 

@@ -15,7 +15,7 @@ import membershipPlugin from "../../plugins/membership/memory/mod.ts";
 import receiverPlugin from "../../plugins/receiver/memory/mod.ts";
 import senderPlugin from "../../plugins/sender/memory/mod.ts";
 import { ManualClock } from "./manual_clock.ts";
-import { MemoryNetwork } from "./memory_network.ts";
+import { MemoryNetwork } from "../../plugins/membership/memory/network.ts";
 
 function components(clock = systemClock as Components["clock"]): Components {
   return {

@@ -9,7 +9,7 @@ import type { Clock } from "../interfaces/clock.ts";
 import type { Manager, ManagerChannel, SessionRecord } from "../interfaces/manager.ts";
 import type { Member } from "../interfaces/member.ts";
 import { SendOptions } from "../interfaces/message.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 interface Wire {
   conclaveRef: 1;

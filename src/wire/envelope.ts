@@ -20,7 +20,7 @@
 import { Encoder } from "cbor-x";
 import type { Member } from "../interfaces/member.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 /** The envelope version this node writes. */
 export const ENVELOPE_VERSION = 1;

@@ -4,7 +4,7 @@ import { Encoder } from "cbor-x";
 import fc from "fast-check";
 import type { Member } from "../interfaces/member.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import {
   decodeHeader,
   encodeAckHeader,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 
 /** Bytes before the header: the body length and the header length. */
 export const FRAME_PREFIX = 6;

@@ -12,7 +12,7 @@ import type { Logger } from "../interfaces/logger.ts";
 import type { Member } from "../interfaces/member.ts";
 import { type ChannelMessage, SendOptions } from "../interfaces/message.ts";
 import type { MessageHandler } from "../interfaces/transport.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import { ConclaveError } from "../errors.ts";
 import type { PeerIdentity, StreamSocket } from "../runtime/sockets.ts";
 import {
   decodeHeader,

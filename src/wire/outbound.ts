@@ -11,7 +11,7 @@ import type { Cancel, Clock } from "../interfaces/clock.ts";
 import type { Logger } from "../interfaces/logger.ts";
 import type { Member } from "../interfaces/member.ts";
 import { type ChannelMessage, SendOptions } from "../interfaces/message.ts";
-import { ConclaveError, type ErrorCode } from "../kernel/errors.ts";
+import { ConclaveError, type ErrorCode } from "../errors.ts";
 import type { StreamSocket } from "../runtime/sockets.ts";
 import { decodeHeader, encodeMessageHeader, type Envelope, FrameType } from "./envelope.ts";
 import { frameBodySize, FrameDecoder } from "./frame.ts";

@@ -15,7 +15,7 @@ import {
   issueNodeCert,
   parseCertsArgs,
 } from "../../src/cli/certs.ts";
-import { ConclaveError } from "../../src/kernel/errors.ts";
+import { ConclaveError } from "../../src/errors.ts";
 import { runScript } from "../helpers/spawn.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");

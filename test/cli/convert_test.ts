@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { convertCommand, convertServerXml } from "../../src/cli/convert.ts";
 import { loadConfig } from "../../src/kernel/config/load.ts";
-import { ConclaveError } from "../../src/kernel/errors.ts";
+import { ConclaveError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
 import { createNode } from "../../src/kernel/node.ts";
 

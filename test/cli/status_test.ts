@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { statusCommand } from "../../src/cli/status.ts";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
-import { ConclaveError, exitCodeFor } from "../../src/kernel/errors.ts";
+import { ConclaveError, exitCodeFor } from "../../src/errors.ts";
 import { memoryHostConfig } from "../../src/testing/memory_config.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
 import { startNode } from "../../src/kernel/node.ts";

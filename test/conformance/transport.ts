@@ -9,7 +9,7 @@ import type { Member } from "../../src/interfaces/member.ts";
 import { type ChannelMessage, SendOptions } from "../../src/interfaces/message.ts";
 import type { Receiver, Sender } from "../../src/interfaces/transport.ts";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
-import { ConclaveError } from "../../src/kernel/errors.ts";
+import { ConclaveError } from "../../src/errors.ts";
 import { SendError } from "../../src/kernel/send_error.ts";
 import { deferred } from "./wait.ts";
 

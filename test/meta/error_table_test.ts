@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { ERROR_CODES } from "../../src/kernel/errors.ts";
+import { ERROR_CODES } from "../../src/errors.ts";
 
 const readme = readFileSync(
   join(dirname(fileURLToPath(import.meta.url)), "../../README.md"),

@@ -6,7 +6,7 @@
 import type { Logger } from "../../../src/interfaces/logger.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { type ChannelMessage, SendOptions, StartOptions } from "../../../src/interfaces/message.ts";
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 import { InterceptorBase } from "../../../src/kernel/interceptor_base.ts";
 import { SendError } from "../../../src/kernel/send_error.ts";
 

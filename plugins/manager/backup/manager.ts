@@ -19,7 +19,7 @@ import type { ManagerBase } from "../../../src/session/manager_components.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 import { BUNDLE_MAX_BYTES, estimateSize, TurnBundler } from "../../../src/session/bundle.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
 /** How long a joiner waits for one member to say where sessions live. */

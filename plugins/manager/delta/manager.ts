@@ -14,7 +14,7 @@ import type { Manager } from "../../../src/interfaces/manager.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { SendOptions } from "../../../src/interfaces/message.ts";
 import type { SessionListener } from "../../../src/interfaces/session_listener.ts";
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
 import type { ManagerBase } from "../../../src/session/manager_components.ts";
 import { BUNDLE_MAX_BYTES, estimateSize, TurnBundler } from "../../../src/session/bundle.ts";

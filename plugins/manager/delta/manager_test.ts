@@ -14,7 +14,7 @@ import type { Member } from "../../../src/interfaces/member.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import { silentLogger } from "../../../src/kernel/log.ts";
 import { ManualClock } from "../../../src/testing/manual_clock.ts";
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 import { SendError } from "../../../src/kernel/send_error.ts";
 import {
   BUNDLE_MAX_BYTES,

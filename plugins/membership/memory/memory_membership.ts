@@ -15,7 +15,7 @@ import type { LocalMemberProperties, Membership } from "../../../src/interfaces/
 import { StartOptions } from "../../../src/interfaces/message.ts";
 import type { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import { MemberTable } from "../../../src/membership/table.ts";
-import type { MemoryBeacon, MemoryNetwork } from "../../../src/testing/memory_network.ts";
+import type { MemoryBeacon, MemoryNetwork } from "./network.ts";
 
 export interface MemoryMembershipInit {
   network: MemoryNetwork;

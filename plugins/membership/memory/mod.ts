@@ -9,7 +9,7 @@
  * @module
  */
 import { definePlugin } from "../../../src/kernel/plugin.ts";
-import { MemoryNetwork } from "../../../src/testing/memory_network.ts";
+import { MemoryNetwork } from "./network.ts";
 import { MemoryMembership } from "./memory_membership.ts";
 
 export { MemoryMembership };

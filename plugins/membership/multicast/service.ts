@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 import type { MembershipKindValue } from "../../../src/membership/codec.ts";
 import { HeartbeatMembership, type HeartbeatOptions } from "../../../src/membership/heartbeat.ts";
 import type { DatagramSocket, SocketProvider } from "../../../src/runtime/sockets.ts";

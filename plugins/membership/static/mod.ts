@@ -14,7 +14,7 @@
  */
 import type { Components } from "../../../src/interfaces/plugin.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
-import { describeValue } from "../../../src/kernel/errors.ts";
+import { describeValue } from "../../../src/errors.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
 import { javaTuning } from "../../../src/kernel/tuning.ts";
 import { type StaticEntry, StaticMembershipService } from "./service.ts";

@@ -11,7 +11,7 @@ import type { Member } from "../../../src/interfaces/member.ts";
 import type { MembershipChannel } from "../../../src/interfaces/membership.ts";
 import type { ChannelMessage } from "../../../src/interfaces/message.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 import type { MembershipKindValue } from "../../../src/membership/codec.ts";
 import { HeartbeatMembership, type HeartbeatOptions } from "../../../src/membership/heartbeat.ts";
 

@@ -9,9 +9,9 @@
  * @module
  */
 import type { MessageHandler, Receiver } from "../../../src/interfaces/transport.ts";
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
-import { MemoryNetwork } from "../../../src/testing/memory_network.ts";
+import { MemoryNetwork } from "../../membership/memory/network.ts";
 
 export class MemoryReceiver implements Receiver {
   #network: MemoryNetwork;

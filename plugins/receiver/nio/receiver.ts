@@ -5,7 +5,7 @@
  */
 import { networkInterfaces } from "node:os";
 import type { MessageHandler, Receiver } from "../../../src/interfaces/transport.ts";
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 import type { ConnectionSettings } from "../../../src/kernel/tls.ts";
 import type { SocketProvider, StreamServer } from "../../../src/runtime/sockets.ts";
 import { InboundConnection } from "../../../src/wire/inbound.ts";

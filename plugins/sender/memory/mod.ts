@@ -11,10 +11,10 @@
 import type { Member } from "../../../src/interfaces/member.ts";
 import type { ChannelMessage } from "../../../src/interfaces/message.ts";
 import type { Sender } from "../../../src/interfaces/transport.ts";
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
 import { sendToEach } from "../../../src/kernel/send_error.ts";
-import { MemoryNetwork } from "../../../src/testing/memory_network.ts";
+import { MemoryNetwork } from "../../membership/memory/network.ts";
 
 export class MemorySender implements Sender {
   #network: MemoryNetwork;

@@ -8,7 +8,7 @@ import { setImmediate } from "node:timers";
 import { afterEach, describe, it } from "node:test";
 import { type ChannelMessage, SendOptions } from "../../../src/interfaces/message.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
-import type { ConclaveError } from "../../../src/kernel/errors.ts";
+import type { ConclaveError } from "../../../src/errors.ts";
 import { SendError } from "../../../src/kernel/send_error.ts";
 import { ManualClock } from "../../../src/testing/manual_clock.ts";
 import { loopbackReceiver, tcpMember, testComponents } from "../../../src/testing/tcp_harness.ts";

@@ -10,7 +10,7 @@
 import type { Member } from "../../../src/interfaces/member.ts";
 import type { ChannelMessage } from "../../../src/interfaces/message.ts";
 import type { Sender } from "../../../src/interfaces/transport.ts";
-import { ConclaveError } from "../../../src/kernel/errors.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 import { SendError, sendToEach } from "../../../src/kernel/send_error.ts";
 import type { ConnectionSettings } from "../../../src/kernel/tls.ts";
 import type { TlsMaterial } from "../../../src/runtime/sockets.ts";

@@ -10,7 +10,7 @@
  */
 import type { Logger } from "../../../src/interfaces/logger.ts";
 import type { Exchange, Valve } from "../../../src/interfaces/valve.ts";
-import { describeValue } from "../../../src/kernel/errors.ts";
+import { describeValue } from "../../../src/errors.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
 
 export class ReplicationValve implements Valve {

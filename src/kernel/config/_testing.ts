@@ -4,7 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../errors.ts";
 
 /** The fields of a `ConfigError` a test pins down. */
 export type ConfigErrorFields = Partial<

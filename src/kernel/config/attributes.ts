@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describeValue } from "../errors.ts";
+import { describeValue } from "../../errors.ts";
 import type { AttributeSchema, AttributeSpec } from "../../interfaces/attributes.ts";
 import { configError, isPlainObject, setOwn } from "./config_error.ts";
 import { childPath } from "./json.ts";

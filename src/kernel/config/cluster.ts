@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describeValue } from "../errors.ts";
+import { describeValue } from "../../errors.ts";
 import { validateAttributes } from "./attributes.ts";
 import { configError } from "./config_error.ts";
 import {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ConfigError, type ErrorCode } from "../errors.ts";
+import { ConfigError, type ErrorCode } from "../../errors.ts";
 import type { PositionMap } from "./types.ts";
 
 /** What an error needs to know about the file. */

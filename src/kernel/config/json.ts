@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../errors.ts";
 import { setOwn } from "./config_error.ts";
 import type { Position } from "./types.ts";
 

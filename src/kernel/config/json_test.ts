@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../errors.ts";
 import { assertConfigError } from "./_testing.ts";
 import { childPath, formatPath, MAX_DEPTH, parseJsonc } from "./json.ts";
 

@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { ConfigError, describeValue } from "../errors.ts";
+import { ConfigError, describeValue } from "../../errors.ts";
 import { validateAttributes } from "./attributes.ts";
 import { readCluster } from "./cluster.ts";
 import { configError, isPlainObject } from "./config_error.ts";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../errors.ts";
 import { assertConfigError, assertRejectsConfigError, type ConfigErrorFields } from "./_testing.ts";
 import { validateAttributes } from "./attributes.ts";
 import { loadConfig, loadConfigFile } from "./load.ts";

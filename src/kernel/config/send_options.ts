@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ConfigError, describeValue } from "../errors.ts";
+import { ConfigError, describeValue } from "../../errors.ts";
 
 /** Every name Tomcat accepts, with its bit. Names are case-sensitive, as in Tomcat. */
 export const SEND_OPTION_NAMES: Readonly<Record<string, number>> = {

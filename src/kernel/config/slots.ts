@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { describeValue } from "../errors.ts";
+import { describeValue } from "../../errors.ts";
 import { configError, type ErrorSource, isPlainObject, setOwn } from "./config_error.ts";
 import { defaultSlot, defaultSlots } from "./defaults.ts";
 import { childPath } from "./json.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ErrorCode } from "../errors.ts";
+import type { ErrorCode } from "../../errors.ts";
 
 /** A 1-based line and column in the configuration file. */
 export interface Position {

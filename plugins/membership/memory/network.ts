@@ -7,10 +7,10 @@
  *
  * @module
  */
-import type { Member } from "../interfaces/member.ts";
-import { type ChannelMessage, SendOptions } from "../interfaces/message.ts";
-import type { MessageHandler } from "../interfaces/transport.ts";
-import { ConclaveError } from "../kernel/errors.ts";
+import type { Member } from "../../../src/interfaces/member.ts";
+import { type ChannelMessage, SendOptions } from "../../../src/interfaces/message.ts";
+import type { MessageHandler } from "../../../src/interfaces/transport.ts";
+import { ConclaveError } from "../../../src/errors.ts";
 
 /** A heartbeat listener on the network (the memory membership). */
 export interface MemoryBeacon {
