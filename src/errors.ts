@@ -225,6 +225,11 @@ export const ERROR_CODES = {
     meaning: "A session was used after `invalidate()`",
     fix: "Call `ctx.getSession()` again for a new session",
   },
+  SESSION_ERR_TOO_MANY: {
+    meaning:
+      "A request would create a session beyond the manager's `maxActiveSessions`; it was answered 503 with `Retry-After`",
+    fix: "Raise `manager.maxActiveSessions` (-1: no limit), or let idle sessions expire sooner",
+  },
   // --- apps ---
   APP_ERR_LOAD: {
     meaning: "An app module could not be imported or exports no fetch handler",

@@ -23,5 +23,5 @@ export type {
 } from "./interfaces/plugin.ts";
 export type { MessageHandler, Receiver, Sender, Transport } from "./interfaces/transport.ts";
 export { UniqueId } from "./interfaces/unique_id.ts";
-export { ManualClock } from "./testing/manual_clock.ts";
+export { ManualClock } from "./kernel/manual_clock.ts";
 export { MemoryNetwork } from "../plugins/membership/memory/network.ts";

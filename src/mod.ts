@@ -10,7 +10,15 @@
  *
  * @module
  */
-export { type ClusterNode, createNode, type NodeOptions, startNode } from "./kernel/node.ts";
+export {
+  type ClusterNode,
+  createNode,
+  type NodeOptions,
+  startNode,
+  type StartNodeOptions,
+} from "./node/node.ts";
+export type { AppHandler, ConclaveContext, FetchApp } from "./http/host.ts";
+export type { Session } from "./session/session.ts";
 export { loadConfig, loadConfigFile } from "./kernel/config/load.ts";
 export type { LoadedConfig, LoadOptions } from "./kernel/config/types.ts";
 export { type ChannelListener, type ChannelStats, GroupChannel } from "./kernel/channel.ts";

@@ -16,7 +16,7 @@ import process from "node:process";
 import { setInterval } from "node:timers";
 import { parseStartArgs } from "../../src/cli/args.ts";
 import { loadConfigFile } from "../../src/kernel/config/load.ts";
-import { startNode } from "../../src/kernel/node.ts";
+import { startNode } from "../../src/node/node.ts";
 
 const argv = process.argv.slice(2);
 const blockAt = argv.indexOf("--block-ms");

@@ -8,7 +8,7 @@
 import { setInterval } from "node:timers";
 import { loadConfigFile } from "../kernel/config/load.ts";
 import { ConclaveError, exitCodeFor } from "../errors.ts";
-import { startNode } from "../kernel/node.ts";
+import { startNode } from "../node/node.ts";
 import { parseStartArgs, START_USAGE } from "./args.ts";
 
 const COMMANDS = ["start", "certs", "status", "convert"];

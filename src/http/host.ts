@@ -1,65 +1,52 @@
 /**
- * Host mode: the node serves its apps over HTTP with SPEC's app contract (section 3), session
- * cookies and ids (section 4) and the admin surface (section 5).
+ * Host mode: the node serves its apps over HTTP with SPEC's app contract (section 3); sessions go
+ * through the one request path (`src/session/request.ts`) that the library doors use too.
  *
  * @module
  */
+import { ConclaveError } from "../errors.ts";
 import type { Logger } from "../interfaces/logger.ts";
-import type { Manager } from "../interfaces/manager.ts";
 import type { SessionListener } from "../interfaces/session_listener.ts";
-import type { Exchange, Valve } from "../interfaces/valve.ts";
 import type { AppConfig } from "../kernel/config/types.ts";
 import { configError } from "../kernel/config/config_error.ts";
-import { ConclaveError } from "../errors.ts";
 import type { ClusterNode } from "../kernel/node.ts";
 import { moduleUrl } from "../kernel/resolve.ts";
-import { runtimeLabel } from "../runtime/detect.ts";
-import { parseSessionId, withRoute } from "../session/ids.ts";
-import { Session, type SessionOwner } from "../session/session.ts";
-import type { StoredSession } from "../session/store.ts";
-import { DeltaManager } from "../../plugins/manager/delta/manager.ts";
+import { type AppSessions, SessionRequest } from "../session/request.ts";
+import type { Session } from "../session/session.ts";
+import { adminResponse } from "./admin.ts";
 import { type HttpServer, type RequestInfo, serve } from "./serve.ts";
 
 /** What an app's handler receives besides the request. */
 export interface ConclaveContext {
-  /** The request's session; with `create` (default true) a new one when it has none. */
-  getSession(create?: boolean): Session | null;
+  /**
+   * The request's session; with `create` (default true) a new one when it has none, so only
+   * `getSession(false)` can return null.
+   */
+  getSession(create?: true): Session;
+  getSession(create: boolean): Session | null;
   /** This node's route, for pages that show which node served them. */
   readonly jvmRoute: string;
   /** The other live members. */
   members(): { name: string; jvmRoute: string }[];
 }
 
-/** An app module's default export: a function or an object with `fetch` (a Hono app). */
-export type AppHandler =
-  | ((request: Request, ctx: ConclaveContext) => Response | Promise<Response>)
-  | { fetch(request: Request, ctx: ConclaveContext): Response | Promise<Response> };
+/** An app's fetch handler. */
+export type FetchApp = (request: Request, ctx: ConclaveContext) => Response | Promise<Response>;
 
-/** A manager the host can serve sessions from. */
-type SessionManager = Omit<Manager, "findSession" | "createSession"> & SessionOwner & {
-  findSession(id: string): StoredSession | undefined;
-  createSession(): StoredSession;
-  /** Managers that hold only some sessions fetch the others on demand. */
-  fetchSession?(id: string): Promise<StoredSession | undefined>;
-};
+/** An app module's default export: a function or an object with `fetch` (a Hono app). */
+export type AppHandler = FetchApp | { fetch: FetchApp };
 
 interface App {
   config: AppConfig;
-  fetch: (request: Request, ctx: ConclaveContext) => Response | Promise<Response>;
-  manager: SessionManager;
-  valves: readonly Valve[];
-}
-
-function isSessionManager(manager: Manager): manager is Manager & SessionManager {
-  const m = manager as unknown as Partial<SessionManager>;
-  return typeof m.invalidate === "function" && typeof m.changeId === "function";
+  fetch: FetchApp;
+  sessions: AppSessions;
 }
 
 /** Loads an app module; its default export must be a fetch handler. */
 export async function loadApp(
   config: AppConfig,
   baseDir: string,
-): Promise<{ fetch: App["fetch"]; sessionListener?: SessionListener }> {
+): Promise<{ fetch: FetchApp; sessionListener?: SessionListener }> {
   let module: { default?: unknown; sessionListener?: SessionListener };
   try {
     module = await import(moduleUrl(config.module ?? "", baseDir));
@@ -74,30 +61,14 @@ export async function loadApp(
   const listener = module.sessionListener;
   const sessionListener = typeof listener === "object" && listener !== null ? listener : undefined;
   if (typeof handler === "function") return { fetch: handler, sessionListener };
-  if (handler && typeof (handler as { fetch?: unknown }).fetch === "function") {
-    return {
-      fetch: (request, ctx) => (handler as { fetch: App["fetch"] }).fetch(request, ctx),
-      sessionListener,
-    };
+  if (handler && typeof handler.fetch === "function") {
+    const app = handler;
+    return { fetch: (request, ctx) => app.fetch(request, ctx), sessionListener };
   }
   throw new ConclaveError(
     "APP_ERR_LOAD",
     `App ${config.module} for ${config.path} exports no fetch handler as default; expected a function or an object with fetch()`,
   );
-}
-
-function cookieValue(header: string | null, name: string): string | undefined {
-  if (!header || header.length > 8192) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-function isLoopback(address: string): boolean {
-  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1" ||
-    address.startsWith("127.");
 }
 
 /** Serves a node's apps. */
@@ -118,7 +89,8 @@ export class Host {
 
   /** Loads the apps and listens on the configured `http` address. */
   async start(): Promise<string> {
-    const { config } = this.#node;
+    const node = this.#node;
+    const { config } = node;
     config.apps.forEach((app, i) => {
       if (app.module === undefined) {
         throw configError(
@@ -133,43 +105,23 @@ export class Host {
     });
     for (const app of config.apps) {
       const { fetch, sessionListener } = await loadApp(app, config.baseDir);
-      let manager = this.#node.managers.get(app.path);
+      const manager = node.managers.get(app.path);
       if (!manager) {
-        // Not distributable: sessions stay on this node, as in a plain servlet container.
-        manager = new DeltaManager({
-          name: app.path,
-          channel: {
-            send: () => Promise.resolve(),
-            getMembers: () => [],
-            addChannelListener() {},
-            addMembershipListener() {},
-          },
-          clock: { now: Date.now, setTimeout: () => () => {}, setInterval: () => () => {} },
-          logger: this.#logger,
-          jvmRoute: this.#node.jvmRoute,
-          nodeId: this.#node.uniqueId.hex,
-          sendOptions: 0,
-          stateTransferTimeout: 60,
-          maxInactiveInterval: 1800,
-          expireSessionsOnShutdown: false,
-          processExpiresFrequency: 60_000,
-        });
+        throw new ConclaveError("APP_ERR_LOAD", `The node has no session manager for ${app.path}`);
       }
-      if (!isSessionManager(manager)) {
-        throw new ConclaveError(
-          "APP_ERR_LOAD",
-          `The manager of ${app.path} cannot serve sessions to apps`,
-        );
-      }
-      if (sessionListener) {
-        const m = manager as { addSessionListener?: (l: SessionListener) => void };
-        m.addSessionListener?.(sessionListener);
-      }
+      if (sessionListener) manager.addSessionListener?.(sessionListener);
       this.#apps.push({
         config: app,
         fetch,
-        manager,
-        valves: app.distributable ? this.#node.valves : [],
+        sessions: {
+          manager,
+          valves: app.distributable ? node.valves : [],
+          jvmRoute: node.jvmRoute,
+          path: app.path,
+          cookieName: app.cookieName,
+          secure: app.secure,
+          completeLocally: !app.distributable,
+        },
       });
     }
     // Longest path first, so /shop/admin wins over /shop.
@@ -187,7 +139,10 @@ export class Host {
   async handle(request: Request, info: RequestInfo): Promise<Response> {
     const url = new URL(request.url);
     try {
-      if (url.pathname.startsWith("/_conclave/")) return this.#admin(url, info);
+      if (url.pathname.startsWith("/_conclave/")) {
+        const apps = this.#apps.map((a) => ({ path: a.config.path, manager: a.sessions.manager }));
+        return adminResponse(this.#node, apps, url, info);
+      }
       const app = this.#apps.find((a) =>
         a.config.path === "/" || url.pathname === a.config.path ||
         url.pathname.startsWith(`${a.config.path}/`)
@@ -201,170 +156,24 @@ export class Host {
   }
 
   async #serveApp(app: App, request: Request, url: URL): Promise<Response> {
-    const { manager, config } = app;
-    const jvmRoute = this.#node.jvmRoute;
-    const raw = cookieValue(request.headers.get("cookie"), config.cookieName);
-    const requestedId = parseSessionId(raw) ? raw : undefined;
-    let requested: StoredSession | undefined | null = null; // null: not looked up yet
-    if (requestedId && manager.fetchSession) {
-      // BackupManager: the session may live on other nodes; bring it here before the app runs.
-      requested = await manager.fetchSession(requestedId);
-    }
-    const lookUp = (): StoredSession | undefined => {
-      if (requested === null) {
-        requested = requestedId ? manager.findSession(requestedId) : undefined;
-      }
-      return requested ?? undefined;
-    };
-    let session: Session | undefined;
-    const ctx: ConclaveContext = {
-      jvmRoute,
-      members: () => this.#node.members().map((m) => ({ name: m.name, jvmRoute: m.jvmRoute })),
-      getSession: (create = true) => {
-        if (session && !session.invalid) return session;
-        if (session?.invalid) requested = undefined; // that one is gone: a new one, if asked
-        const found = lookUp();
-        if (found) {
-          found.lastAccessedTime = Date.now();
-          session = new Session(found, manager, false);
-        } else if (create) {
-          session = new Session(manager.createSession(), manager, true);
-        }
-        return session ?? null;
-      },
-    };
-    const exchange: Exchange = {
-      request,
+    const node = this.#node;
+    const session = new SessionRequest(app.sessions, request.headers.get("cookie"));
+    await session.prepare();
+    const ctx = {
+      jvmRoute: node.jvmRoute,
+      members: () => node.members().map((m) => ({ name: m.name, jvmRoute: m.jvmRoute })),
+      getSession: (create = true) => session.getSession(create),
+    } as ConclaveContext;
+    let response = await session.run(
       url,
-      jvmRoute,
-      requestedId,
-      requestedSession: lookUp,
-      get usedSessionId() {
-        return session?.stored.id;
-      },
-      replicate: async () => {
-        if (session) await Promise.all(session.pending);
-        const id = session && !session.invalid ? session.stored.id : lookUp()?.id;
-        if (id) await manager.requestCompleted(id);
-      },
-      rebind: () => {
-        const found = lookUp();
-        if (!found) return undefined;
-        found.id = withRoute(found.id, jvmRoute);
-        found.metaDirty = true;
-        return found.id;
-      },
-    };
-    const run = (i: number): Promise<Response> =>
-      i < app.valves.length
-        ? app.valves[i].invoke(exchange, () => run(i + 1))
-        : Promise.resolve(app.fetch(request, ctx));
-    let response = await run(0);
-    if (app.valves.length === 0 && app.config.distributable === false && session) {
-      await Promise.all(session.pending);
-      await manager.requestCompleted(session.stored.id); // local: clears the dirty marks
-    }
-    const finalId = session?.invalid ? undefined : (session?.stored.id ?? lookUp()?.id);
-    const cookie = session?.invalid
-      ? `${config.cookieName}=; Path=${config.path}; Max-Age=0; HttpOnly; SameSite=Lax`
-      : finalId && finalId !== raw
-      ? `${config.cookieName}=${finalId}; Path=${config.path}; HttpOnly; SameSite=Lax${
-        config.secure ? "; Secure" : ""
-      }`
-      : undefined;
+      () => request,
+      async () => await app.fetch(request, ctx),
+    );
+    const cookie = session.setCookie();
     if (cookie) {
       response = new Response(response.body, response);
       response.headers.append("set-cookie", cookie);
     }
     return response;
-  }
-
-  #admin(url: URL, info: RequestInfo): Response {
-    if (!isLoopback(info.remoteAddress)) return new Response("Forbidden", { status: 403 });
-    if (url.pathname === "/_conclave/status") {
-      return Response.json({
-        jvmRoute: this.#node.jvmRoute,
-        uniqueId: this.#node.uniqueId.hex,
-        runtime: runtimeLabel(),
-        members: this.#node.members().map((m) => ({
-          name: m.name,
-          host: m.host,
-          port: m.port,
-          jvmRoute: m.jvmRoute,
-          ready: m.ready,
-        })),
-        apps: this.#apps.map((a) => ({
-          path: a.config.path,
-          manager: a.manager.constructor.name,
-          sessions: a.manager.sessionCount,
-        })),
-      });
-    }
-    if (url.pathname === "/_conclave/metrics") {
-      return new Response(this.#metrics(), {
-        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
-      });
-    }
-    return new Response("Not Found", { status: 404 });
-  }
-
-  /** Prometheus text exposition of the node's counters. */
-  #metrics(): string {
-    const s = this.#node.channel.stats;
-    const lines: string[] = [];
-    const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-    };
-    const route = `jvmRoute="${this.#node.jvmRoute}"`;
-    metric("conclave_members", "gauge", "Other live members.", [[
-      `{${route}}`,
-      this.#node.members().length,
-    ]]);
-    metric(
-      "conclave_sessions",
-      "gauge",
-      "Sessions held, per app.",
-      this.#apps.map((a) => [`{${route},app="${a.config.path}"}`, a.manager.sessionCount]),
-    );
-    metric("conclave_messages_sent_total", "counter", "Channel messages sent.", [[
-      `{${route}}`,
-      s.messagesSent,
-    ]]);
-    metric("conclave_messages_received_total", "counter", "Channel messages received.", [[
-      `{${route}}`,
-      s.messagesReceived,
-    ]]);
-    metric("conclave_bytes_sent_total", "counter", "Payload bytes sent (times destinations).", [[
-      `{${route}}`,
-      s.bytesSent,
-    ]]);
-    metric("conclave_bytes_received_total", "counter", "Payload bytes received.", [[
-      `{${route}}`,
-      s.bytesReceived,
-    ]]);
-    metric("conclave_send_failures_total", "counter", "Sends that missed a member.", [[
-      `{${route}}`,
-      s.sendFailures,
-    ]]);
-    metric(
-      "conclave_replication_lag_ms",
-      "gauge",
-      "Mean and max time from send to receive of channel messages.",
-      [
-        [`{${route},stat="mean"}`, s.lagSamples ? s.lagMsTotal / s.lagSamples : 0],
-        [`{${route},stat="max"}`, s.lagMsMax],
-      ],
-    );
-    metric(
-      "conclave_state_transfer_ms",
-      "gauge",
-      "Duration of the last state transfer into this node, per app.",
-      this.#apps.map((a) => [
-        `{${route},app="${a.config.path}"}`,
-        (a.manager as { counters?: { transferMs?: number } }).counters?.transferMs ?? 0,
-      ]),
-    );
-    return `${lines.join("\n")}\n`;
   }
 }

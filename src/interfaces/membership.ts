@@ -32,6 +32,13 @@ export interface Membership {
   getMembers(): readonly Member[];
   getMember(id: UniqueId): Member | undefined;
   /**
+   * About one heartbeat, ms: how long a starting node lets members be heard before it asks them
+   * for the sessions. @default 500
+   */
+  readonly settleTime?: number;
+  /** True when members must prove the cluster's shared secret (unproven ones are dropped). */
+  readonly authenticated?: boolean;
+  /**
    * For a membership that talks over the channel's own transport (static membership): the
    * coordinator hands it a way to send, and passes it every message carrying
    * `SendOptions.MEMBERSHIP`. Optional.

@@ -19,6 +19,8 @@ export interface Receiver extends Startable {
   setHandler(handler: MessageHandler): void;
   /** The host and port actually bound, once started (port 0 in config means "any free port"). */
   readonly boundAddress: { host: string; port: number } | undefined;
+  /** True when a peer must prove who it is to connect (mutual TLS). */
+  readonly authenticatesPeers?: boolean;
 }
 
 /**

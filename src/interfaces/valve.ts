@@ -13,8 +13,8 @@ export interface Exchange {
   readonly jvmRoute: string;
   /** The session id the request carried (cookie), if well formed. */
   readonly requestedId: string | undefined;
-  /** The stored session the request names, if this node holds it (looked up on first call). */
-  requestedSession(): { id: string; metaDirty: boolean } | undefined;
+  /** The live session the request names, if this node holds it (looked up on first call). */
+  requestedSession(): { readonly id: string } | undefined;
   /** The session the app used, once the app has run. */
   readonly usedSessionId: string | undefined;
   /** Replicates what the request changed in its session (ReplicationValve calls it). */

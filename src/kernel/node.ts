@@ -1,5 +1,8 @@
 /**
  * A cluster node: the configuration turned into a running channel (Tomcat's SimpleTcpCluster).
+ * The kernel knows plugins only through their contracts: the node layer (`src/node/`) hands it
+ * the built-in plugins and the managers of apps that are not distributable, and HTTP lives
+ * above it.
  *
  * @module
  */
@@ -9,15 +12,19 @@ import type { Logger } from "../interfaces/logger.ts";
 import type { Manager } from "../interfaces/manager.ts";
 import type { Valve } from "../interfaces/valve.ts";
 import type { LocalMemberInit, Member } from "../interfaces/member.ts";
-import type { Components, PluginInstances, PluginKind } from "../interfaces/plugin.ts";
+import type {
+  Components,
+  PluginDescriptor,
+  PluginInstances,
+  PluginKind,
+} from "../interfaces/plugin.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
-import { runtimeLabel } from "../runtime/detect.ts";
 import { GroupChannel } from "./channel.ts";
 import { systemClock } from "./clock.ts";
 import { loadConfig } from "./config/load.ts";
 import { validateAttributes } from "./config/attributes.ts";
 import { configError } from "./config/config_error.ts";
-import type { ConfigWarning, LoadedConfig, Slot } from "./config/types.ts";
+import type { AppConfig, ConfigWarning, LoadedConfig, Slot } from "./config/types.ts";
 import { ChannelCoordinator } from "./coordinator.ts";
 import { ConfigError } from "../errors.ts";
 import { isInterceptor } from "./interceptor_base.ts";
@@ -30,8 +37,17 @@ export interface NodeOptions {
   logger?: Logger;
   /** @default the system clock */
   clock?: Clock;
-  /** Serve the configured apps over HTTP (what `conclave start` does). @default false */
-  host?: boolean;
+}
+
+/** What the layer above hands the kernel: the plugins by name, and managers for local apps. */
+export interface NodeAssembly {
+  /** The plugins that short names and Tomcat aliases resolve to. */
+  builtins: readonly PluginDescriptor[];
+  /** A manager that keeps the sessions of an app that is not distributable on this node. */
+  localManager(
+    app: AppConfig,
+    node: { jvmRoute: string; uniqueId: UniqueId; clock: Clock; logger: Logger },
+  ): Manager;
 }
 
 /** A node of the cluster. */
@@ -40,13 +56,21 @@ export interface ClusterNode {
   readonly jvmRoute: string;
   readonly uniqueId: UniqueId;
   readonly channel: GroupChannel;
-  /** The session manager of each distributable app, by app path. */
+  /**
+   * The session manager of each app, by app path: the cluster's for distributable apps, a local
+   * one for the others.
+   */
   readonly managers: ReadonlyMap<string, Manager>;
   /** The valves every request of a distributable app passes through, outermost first. */
   readonly valves: readonly Valve[];
   readonly logger: Logger;
   /** The URL the apps are served at, when started with `host: true`. */
   readonly url?: string;
+  /**
+   * True when peers must prove themselves: a membership secret or a receiver that requires
+   * client certificates (mutual TLS).
+   */
+  readonly authenticatesPeers: boolean;
   /** The other live members. */
   members(): readonly Member[];
   /** Starts the channel with `channelStartOptions`; idempotent. */
@@ -55,7 +79,6 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
-const STATIC_INTERCEPTOR = /(^|\.)StaticMembershipInterceptor$/;
 /**
  * How often the node's background task runs (Tomcat's `backgroundProcessorDelay`, 10 s); with
  * `heartbeatBackgroundEnabled` it drives the channel heartbeat, as Tomcat's container thread does.
@@ -82,9 +105,9 @@ const REQUIRED_METHODS: Partial<Record<PluginKind, readonly string[]>> = {
  *
  * @throws {ConfigError} for any bad slot (exit status 2 from the command line)
  */
-export async function createNode(
+export async function assembleNode(
   input: LoadedConfig | Record<string, unknown>,
-  options: NodeOptions = {},
+  options: NodeOptions & NodeAssembly,
 ): Promise<ClusterNode> {
   const config = isLoaded(input) ? input : loadConfig(input);
   const uniqueId = UniqueId.random();
@@ -107,17 +130,21 @@ export async function createNode(
     );
   }
 
+  const resolve = <K extends PluginKind>(slot: Slot, kind: K | readonly K[]) =>
+    resolvePlugin(slot.className, kind, {
+      file: config.file,
+      baseDir: config.baseDir,
+      path: slot.path,
+      builtins: options.builtins,
+      ...config.context.positions.get(slot.path),
+    });
   const make = async <K extends PluginKind>(
     slot: Slot,
     kind: K,
     extra: Partial<Components> = {},
+    resolved?: PluginDescriptor,
   ) => {
-    const plugin = await resolvePlugin(slot.className, kind, {
-      file: config.file,
-      baseDir: config.baseDir,
-      path: slot.path,
-      ...config.context.positions.get(slot.path),
-    });
+    const plugin = resolved ?? await resolve(slot, kind);
     const init = validateAttributes(slot.raw, plugin.attributes, {
       ...config.context,
       path: slot.path,
@@ -144,20 +171,30 @@ export async function createNode(
   };
 
   const { channel: channelConfig } = config.cluster;
-  // Tomcat's StaticMembershipInterceptor with Member children is a membership in all but name.
-  const staticSlot = channelConfig.interceptors.find((s) => STATIC_INTERCEPTOR.test(s.className));
+  // Tomcat's StaticMembershipInterceptor with Member children is a membership in all but name:
+  // an interceptor slot whose plugin is a membership serves as the membership.
+  const interceptorPlugins: PluginDescriptor[] = [];
+  for (const slot of channelConfig.interceptors) {
+    interceptorPlugins.push(await resolve(slot, ["interceptor", "membership"] as const));
+  }
+  const staticAt = interceptorPlugins.findIndex((p) => p.kind === "membership");
+  const staticSlot = staticAt >= 0 ? channelConfig.interceptors[staticAt] : undefined;
   const interceptorSlots = channelConfig.interceptors.filter((s) => s !== staticSlot);
   if (staticSlot) {
-    log.info({ path: staticSlot.path }, "StaticMembershipInterceptor serves as the membership");
+    log.info({ path: staticSlot.path }, `${staticSlot.className} serves as the membership`);
   }
-  // In file order, so that the first error reported is the first one in the file.
-  const membership = await make(staticSlot ?? channelConfig.membership, "membership");
+  const membership = staticSlot
+    ? await make(staticSlot, "membership", {}, interceptorPlugins[staticAt])
+    : await make(channelConfig.membership, "membership");
   const receiver = await make(channelConfig.receiver, "receiver");
   const transportSlot = channelConfig.sender.transport;
   const transport = transportSlot ? await make(transportSlot, "transport") : undefined;
   const sender = await make(channelConfig.sender, "sender", transport ? { transport } : {});
   const interceptors: Interceptor[] = [];
-  for (const slot of interceptorSlots) interceptors.push(await make(slot, "interceptor"));
+  for (const [i, slot] of channelConfig.interceptors.entries()) {
+    if (i === staticAt) continue;
+    interceptors.push(await make(slot, "interceptor", {}, interceptorPlugins[i]));
+  }
   const coordinator = new ChannelCoordinator(
     { receiver, sender, membership },
     componentLogger(root, "kernel/coordinator"),
@@ -193,6 +230,14 @@ export async function createNode(
     for (const slot of config.cluster.valves) valves.push(await make(slot, "valve"));
     for (const slot of config.cluster.clusterListeners) await make(slot, "clusterListener");
   }
+  for (const app of config.apps) {
+    if (!app.distributable) {
+      managers.set(
+        app.path,
+        options.localManager(app, { jvmRoute, uniqueId, clock, logger: root }),
+      );
+    }
+  }
 
   let stopBackground: Cancel | undefined;
   return {
@@ -203,17 +248,17 @@ export async function createNode(
     managers,
     valves,
     logger: root,
+    authenticatesPeers: membership.authenticated === true || receiver.authenticatesPeers === true,
     members: () => channel.getMembers(),
     start: async () => {
       await channel.start(config.cluster.channelStartOptions);
       if (config.cluster.heartbeatBackgroundEnabled) {
         stopBackground ??= clock.setInterval(() => channel.heartbeat(), BACKGROUND_PROCESSOR_DELAY);
       }
-      if (managers.size > 0) {
+      if (distributable.length > 0) {
         // As Tomcat sleeps "to establish cluster membership": a manager asks the members it
         // sees for the sessions, so let heartbeats be heard first.
-        const frequency = Number(channelConfig.membership.raw.frequency ?? 500) || 500;
-        await settleMembership(channel, frequency);
+        await settleMembership(channel, membership.settleTime ?? 500);
       }
       for (const manager of managers.values()) await manager.start();
       // State transfer done: tell the others this node holds the cluster's sessions.
@@ -226,63 +271,6 @@ export async function createNode(
       await channel.stop();
     },
   };
-}
-
-/**
- * Creates and starts a node, then logs `"Node started"`.
- *
- * @example Three nodes in one process, on the in-memory network
- * ```ts
- * const node = await startNode({
- *   jvmRoute: "node1",
- *   cluster: { className: "SimpleTcpCluster", channel: { className: "GroupChannel",
- *     membership: { className: "MemoryMembership" }, receiver: { className: "MemoryReceiver" },
- *     sender: { className: "MemorySender" } } },
- * });
- * ```
- */
-export async function startNode(
-  input: LoadedConfig | Record<string, unknown>,
-  options: NodeOptions = {},
-): Promise<ClusterNode> {
-  let node = await createNode(input, options);
-  await node.start();
-  if (options.host && node.config.apps.length > 0) {
-    const { Host } = await import("../http/host.ts");
-    const host = new Host(node, componentLogger(node.logger, "http/host"));
-    let url: string;
-    try {
-      url = await host.start();
-    } catch (cause) {
-      await node.stop();
-      throw cause;
-    }
-    const cluster = node;
-    node = {
-      ...cluster,
-      url,
-      stop: async () => {
-        await host.stop();
-        await cluster.stop();
-      },
-    };
-  }
-  const local = node.channel.getLocalMember();
-  componentLogger(node.logger, "kernel/node").info({
-    jvmRoute: node.jvmRoute,
-    uniqueId: node.uniqueId.hex,
-    http: node.url ?? null,
-    receiver: `${local.host}:${local.port}`,
-    runtime: runtimeLabel(),
-  }, "Node started");
-  const { channel } = node.config.cluster;
-  const secret = channel.membership.raw.secret;
-  if (!secret && !channel.receiver.raw.tls) {
-    componentLogger(node.logger, "kernel/node").warn(
-      "This cluster accepts any peer that can reach it: set a membership `secret` or mutual TLS",
-    );
-  }
-  return node;
 }
 
 /**

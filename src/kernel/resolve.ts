@@ -10,7 +10,6 @@ import { pathToFileURL } from "node:url";
 import type { PluginDescriptor, PluginKind } from "../interfaces/plugin.ts";
 import { ConfigError, type ErrorCode } from "../errors.ts";
 import { isPluginDescriptor } from "./plugin.ts";
-import { BUILTIN_PLUGINS } from "./registry.ts";
 import { simpleName, TOMCAT_CLASSES } from "./tomcat_names.ts";
 
 /** Where a className was written: for error messages and relative module paths. */
@@ -23,20 +22,12 @@ export interface ResolveSite {
   path: string;
   line?: number;
   column?: number;
+  /** The plugins short names and Tomcat aliases name (the node layer's built-ins). */
+  builtins: readonly PluginDescriptor[];
 }
 
 const SHORT_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const DOTTED_CLASS = /^[a-z][a-z0-9_]*(\.[A-Za-z_$][A-Za-z0-9_$]*)+$/;
-
-let builtins: Promise<readonly PluginDescriptor[]> | undefined;
-
-/** Every built-in descriptor (loaded once). */
-export function builtinPlugins(): Promise<readonly PluginDescriptor[]> {
-  builtins ??= Promise.all(
-    Object.values(BUILTIN_PLUGINS).map(async (load) => (await load()).default),
-  );
-  return builtins;
-}
 
 /**
  * Finds the plugin a `className` names, checking it is of the slot's `kind`.
@@ -46,17 +37,18 @@ export function builtinPlugins(): Promise<readonly PluginDescriptor[]> {
  */
 export async function resolvePlugin<K extends PluginKind>(
   className: string,
-  kind: K,
+  kind: K | readonly K[],
   site: ResolveSite,
 ): Promise<PluginDescriptor<K>> {
-  const plugins = await builtinPlugins();
+  const plugins = site.builtins;
   const builtin = plugins.find((p) =>
     p.shortNames.includes(className) || p.aliases.includes(className)
   );
   if (builtin) return checkKind(builtin, className, kind, site);
 
   if (SHORT_NAME.test(className) || DOTTED_CLASS.test(className)) {
-    const supported = plugins.filter((p) => p.kind === kind).flatMap((p) => p.shortNames);
+    const supported = plugins.filter((p) => kinds(kind).includes(p.kind as K))
+      .flatMap((p) => p.shortNames);
     const tomcatKind = TOMCAT_CLASSES[className] ??
       Object.entries(TOMCAT_CLASSES).find(([fqcn]) => simpleName(fqcn) === className)?.[1];
     const known = tomcatKind !== undefined;
@@ -114,16 +106,20 @@ export function moduleUrl(specifier: string, baseDir: string): string {
   }
 }
 
+function kinds<K extends PluginKind>(kind: K | readonly K[]): readonly K[] {
+  return typeof kind === "string" ? [kind as K] : kind as readonly K[];
+}
+
 function checkKind<K extends PluginKind>(
   plugin: PluginDescriptor,
   className: string,
-  kind: K,
+  kind: K | readonly K[],
   site: ResolveSite,
 ): PluginDescriptor<K> {
-  if (plugin.kind !== kind) {
+  if (!kinds(kind).includes(plugin.kind as K)) {
     throw fail("CONFIG_ERR_PLUGIN_KIND", site, {
       found: `${JSON.stringify(className)}, a ${plugin.kind} plugin (${plugin.name})`,
-      expected: `a ${kind} plugin`,
+      expected: `a ${kinds(kind).join(" or ")} plugin`,
     });
   }
   return plugin as PluginDescriptor<K>;

@@ -5,10 +5,13 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.ts";
+import { builtinPlugins } from "../node/builtins.ts";
 import { resolvePlugin, type ResolveSite } from "./resolve.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const examples = join(here, "../../examples/audit-interceptor");
+
+const builtins = await builtinPlugins();
 
 describe("resolvePlugin()", () => {
   let dir: string;
@@ -16,6 +19,7 @@ describe("resolvePlugin()", () => {
     file: "cluster.json",
     baseDir: dir,
     path,
+    builtins,
   });
 
   before(async () => {

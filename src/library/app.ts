@@ -5,24 +5,12 @@
  *
  * @module
  */
-import type { Logger } from "../interfaces/logger.ts";
-import type { Valve } from "../interfaces/valve.ts";
 import { ConclaveError } from "../errors.ts";
-import { componentLogger } from "../kernel/log.ts";
+import type { Logger } from "../interfaces/logger.ts";
+import type { Manager } from "../interfaces/manager.ts";
 import type { ClusterNode } from "../kernel/node.ts";
-import type { SessionOwner } from "../session/session.ts";
-import type { StoredSession } from "../session/store.ts";
-
-/** What library mode needs of an app's manager: `DeltaManager`'s session surface. */
-export interface LibraryManager extends SessionOwner {
-  readonly name: string;
-  readonly sessionCount: number;
-  /** A new session, under `id` when given (it must parse as a Conclave id). */
-  createSession(id?: string): StoredSession;
-  findSession(id: string): StoredSession | undefined;
-  requestCompleted(id: string): Promise<void>;
-  invalidate(id: string): Promise<void>;
-}
+import { componentLogger } from "../kernel/log.ts";
+import type { AppSessions } from "../session/request.ts";
 
 /** Which app of the node, and how its cookie looks. */
 export interface AppOptions {
@@ -35,94 +23,38 @@ export interface AppOptions {
 }
 
 /** One app of a node, as library mode serves it. */
-export interface AppBinding {
+export interface AppBinding extends AppSessions {
   readonly node: ClusterNode;
-  readonly path: string;
-  readonly cookieName: string;
-  readonly secure: boolean;
-  readonly manager: LibraryManager;
-  readonly valves: readonly Valve[];
   readonly logger: Logger;
-}
-
-function isLibraryManager(manager: unknown): manager is LibraryManager {
-  const m = manager as Partial<LibraryManager> | undefined;
-  return typeof m?.createSession === "function" && typeof m.findSession === "function" &&
-    typeof m.requestCompleted === "function" && typeof m.invalidate === "function" &&
-    typeof m.changeId === "function";
 }
 
 /**
  * Finds the manager of `options.path` on `node`.
  *
- * @throws {APP_ERR_LOAD} when the node has no distributable app at that path, or its manager
- *   cannot serve sessions to apps
+ * @throws {APP_ERR_LOAD} when the node has no app at that path
  */
 export function bindApp(node: ClusterNode, options: AppOptions = {}): AppBinding {
   const path = options.path ?? "/";
-  const manager = node.managers.get(path);
-  if (!manager) {
-    const known = [...node.managers.keys()].map((p) => JSON.stringify(p)).join(", ");
+  const manager: Manager | undefined = node.managers.get(path);
+  const app = node.config.apps.find((a) => a.path === path);
+  if (!manager || !app) {
+    const known = node.config.apps.map((a) => JSON.stringify(a.path)).join(", ");
     throw new ConclaveError(
       "APP_ERR_LOAD",
-      `Node ${node.jvmRoute} has no distributable app at ${JSON.stringify(path)} (it has ${
+      `Node ${node.jvmRoute} has no app at ${JSON.stringify(path)} (it has ${
         known || "none"
       }): add { "path": ${JSON.stringify(path)}, "distributable": true } to the config's apps`,
     );
   }
-  if (!isLibraryManager(manager)) {
-    throw new ConclaveError(
-      "APP_ERR_LOAD",
-      `The manager of ${path} (${manager.constructor.name}) cannot serve sessions to apps`,
-    );
-  }
-  const app = node.config.apps.find((a) => a.path === path);
   return {
     node,
-    path,
-    cookieName: options.cookieName ?? app?.cookieName ?? "JSESSIONID",
-    secure: options.secure ?? app?.secure ?? false,
     manager,
-    valves: node.valves,
+    valves: app.distributable ? node.valves : [],
+    jvmRoute: node.jvmRoute,
+    path,
+    cookieName: options.cookieName ?? app.cookieName,
+    secure: options.secure ?? app.secure,
+    completeLocally: !app.distributable,
     logger: componentLogger(node.logger, "library"),
   };
-}
-
-/**
- * Creates a session under an id a framework chose.
- *
- * @throws {SESSION_ERR_ID} when the id is malformed, in use or was invalidated
- * @throws {TypeError} when the manager cannot create sessions under a given id
- */
-export function createSessionWithId(manager: LibraryManager, id: string): StoredSession {
-  const stored = manager.createSession(id);
-  if (stored.id !== id) {
-    // A manager without `createSession(id)` made up its own id: fail loudly, not with lost data.
-    void manager.invalidate(stored.id).catch(() => {});
-    throw new TypeError(`The manager of ${manager.name} cannot create a session under a given id`);
-  }
-  return stored;
-}
-
-/** True when a session sat idle for longer than its `maxInactiveInterval`. */
-export function isExpired(stored: StoredSession, now: number): boolean {
-  return stored.maxInactiveInterval > 0 &&
-    now - stored.lastAccessedTime >= stored.maxInactiveInterval * 1000;
-}
-
-/**
- * Every session the manager holds. `DeltaManager` exposes them through its `store`; a manager
- * with a `sessions()` method is used as it is.
- */
-export function allSessions(manager: LibraryManager): StoredSession[] {
-  const m = manager as LibraryManager & {
-    sessions?: () => Iterable<StoredSession>;
-    store?: { sessions(): Iterable<StoredSession> };
-  };
-  if (typeof m.sessions === "function") return [...m.sessions()];
-  if (typeof m.store?.sessions === "function") return [...m.store.sessions()];
-  throw new ConclaveError(
-    "APP_ERR_LOAD",
-    `The manager of ${manager.name} cannot list its sessions`,
-  );
 }

@@ -34,9 +34,9 @@
 import session from "express-session";
 import type { ClusterNode } from "../kernel/node.ts";
 import { ConclaveError } from "../errors.ts";
-import { newSessionId, parseSessionId, withRoute } from "../session/ids.ts";
-import type { StoredSession } from "../session/store.ts";
-import { allSessions, type AppBinding, bindApp, createSessionWithId, isExpired } from "./app.ts";
+import type { SessionRecord } from "../interfaces/manager.ts";
+import { newSessionId, parseSessionId } from "../session/ids.ts";
+import { type AppBinding, bindApp } from "./app.ts";
 
 type SessionData = session.SessionData;
 type Callback = (err?: unknown) => void;
@@ -64,16 +64,28 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/**
+ * True when the session's stored cookie has expired (express-session's `cookie.expires`, to the
+ * millisecond, as its MemoryStore decides); a browser-session cookie never does.
+ */
+function cookieExpired(stored: SessionRecord, now: number): boolean {
+  const cookie = stored.attributes.get("cookie") as { expires?: unknown } | undefined;
+  const expires = typeof cookie?.expires === "string" ? Date.parse(cookie.expires) : NaN;
+  return !Number.isNaN(expires) && expires <= now;
+}
+
 /** An express-session `Store` whose sessions live in a Conclave cluster. */
 export class ConclaveStore extends session.Store {
   readonly #app: AppBinding;
   readonly #touchAfter: number;
   readonly #rebind: boolean;
   /** When this node last replicated each session. */
-  readonly #replicated = new WeakMap<StoredSession, number>();
+  readonly #replicated = new WeakMap<SessionRecord, number>();
+  /** The lifetime each session had before a timed cookie set it, seconds. */
+  readonly #initialLifetime = new WeakMap<SessionRecord, number>();
 
   /**
-   * @throws {APP_ERR_LOAD} when the node has no distributable app at `options.path`
+   * @throws {APP_ERR_LOAD} when the node has no app at `options.path`
    */
   constructor(node: ClusterNode, options: ConclaveStoreOptions = {}) {
     super();
@@ -85,14 +97,22 @@ export class ConclaveStore extends session.Store {
   /** Pass as express-session's `genid`: a new Conclave id ending with this node's route. */
   readonly genid = (): string => newSessionId(this.#app.node.jvmRoute);
 
+  /** The live session `sid` names: neither idle past its timeout nor past its cookie's expiry. */
+  #live(sid: string): SessionRecord | undefined {
+    const { manager } = this.#app;
+    const stored = parseSessionId(sid) ? manager.findSession(sid) : undefined;
+    if (!stored || !cookieExpired(stored, manager.now())) return stored;
+    void this.#invalidate(stored.id); // ended everywhere, as MemoryStore destroys it
+    return undefined;
+  }
+
   override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void) {
-    const stored = parseSessionId(sid) ? this.#app.manager.findSession(sid) : undefined;
-    const now = Date.now();
-    if (!stored || isExpired(stored, now)) {
+    const stored = this.#live(sid);
+    if (!stored) {
       callback(null, null);
       return;
     }
-    stored.lastAccessedTime = now;
+    this.#app.manager.access(stored);
     callback(null, this.#data(stored));
   }
 
@@ -104,48 +124,51 @@ export class ConclaveStore extends session.Store {
     this.#settle(this.#invalidate(sid), callback);
   }
 
+  /**
+   * Keeps the session alive and its stored cookie current (a rolling `expires`); what a touch
+   * changed replicates at most once per `touchAfter`, or with the session's next save.
+   */
   override touch(sid: string, data: SessionData, callback?: () => void): void {
-    const stored = this.#app.manager.findSession(sid);
-    const now = Date.now();
+    const { manager } = this.#app;
+    const stored = this.#live(sid);
     if (!stored) {
       callback?.();
       return;
     }
-    stored.lastAccessedTime = now;
-    if (now - (this.#replicated.get(stored) ?? 0) < this.#touchAfter) {
+    manager.access(stored);
+    if (data.cookie) this.#write(stored, "cookie", plain(data.cookie));
+    this.#lifetime(stored, data);
+    if (manager.now() - (this.#replicated.get(stored) ?? 0) < this.#touchAfter) {
       callback?.();
       return;
     }
-    if (data.cookie) this.#write(stored, "cookie", plain(data.cookie));
-    stored.metaDirty = true; // carries the access time to the other nodes
-    this.#settle(this.#replicate(stored), callback);
+    this.#settle(this.#replicate(stored, true), callback);
   }
 
+  /** The live sessions' count: the same sessions `all` lists. */
   override length(callback: (err: unknown, length?: number) => void): void {
-    callback(null, this.#app.manager.sessionCount);
+    callback(null, this.#sessions().length);
   }
 
   override all(
     callback: (err: unknown, sessions?: { [sid: string]: SessionData } | null) => void,
   ): void {
-    const now = Date.now();
     const sessions: { [sid: string]: SessionData } = {};
-    try {
-      for (const stored of allSessions(this.#app.manager)) {
-        if (!isExpired(stored, now)) sessions[stored.id] = this.#data(stored);
-      }
-    } catch (err) {
-      callback(err);
-      return;
-    }
+    for (const stored of this.#sessions()) sessions[stored.id] = this.#data(stored);
     callback(null, sessions);
+  }
+
+  #sessions(): SessionRecord[] {
+    const { manager } = this.#app;
+    const now = manager.now();
+    return [...manager.sessions()].filter((s) => !cookieExpired(s, now));
   }
 
   /** Ends every session of the app, on every node. */
   override clear(callback?: Callback): void {
     this.#settle(
       Promise.resolve().then(() =>
-        Promise.all(allSessions(this.#app.manager).map((s) => this.#invalidate(s.id)))
+        Promise.all([...this.#app.manager.sessions()].map((s) => this.#invalidate(s.id)))
       ).then(() => {}),
       callback,
     );
@@ -168,8 +191,7 @@ export class ConclaveStore extends session.Store {
     if (stored) {
       if (parseSessionId(stored.id)?.route !== jvmRoute) {
         const from = stored.id;
-        stored.id = withRoute(stored.id, jvmRoute);
-        stored.metaDirty = true;
+        this.#app.manager.rebind(stored, jvmRoute);
         this.#app.logger.info({ from, to: stored.id }, "Session failed over to this node");
         // Replicated now: a request that only reads never saves.
         void this.#replicate(stored);
@@ -179,7 +201,7 @@ export class ConclaveStore extends session.Store {
     return super.createSession(req, data);
   }
 
-  #data(stored: StoredSession): SessionData {
+  #data(stored: SessionRecord): SessionData {
     const data: Record<string, unknown> = {};
     // Copies: express-session's objects are mutated in place, and the next save compares them
     // with what the node holds.
@@ -189,7 +211,7 @@ export class ConclaveStore extends session.Store {
     return data as unknown as SessionData;
   }
 
-  #write(stored: StoredSession, name: string, value: unknown): void {
+  #write(stored: SessionRecord, name: string, value: unknown): void {
     if (!stored.attributes.has(name) || !same(stored.attributes.get(name), value)) {
       stored.attributes.set(name, value);
     }
@@ -208,7 +230,7 @@ export class ConclaveStore extends session.Store {
     let stored = manager.findSession(sid);
     if (!stored) {
       try {
-        stored = createSessionWithId(manager, sid);
+        stored = manager.createSession(sid);
       } catch (err) {
         if ((err as ConclaveError).code !== "SESSION_ERR_ID") throw err;
         // Ended on another node while this request ran: its tombstone wins, as it does over any
@@ -222,27 +244,32 @@ export class ConclaveStore extends session.Store {
     for (const name of [...stored.attributes.keys()]) {
       if (!Object.hasOwn(values, name)) stored.attributes.delete(name);
     }
-    // The cookie's maxAge is the session's lifetime; without one the manager's default stands.
-    const maxAge = data.cookie?.originalMaxAge;
-    if (typeof maxAge === "number" && maxAge > 0) {
-      const seconds = Math.ceil(maxAge / 1000);
-      if (stored.maxInactiveInterval !== seconds) {
-        stored.maxInactiveInterval = seconds;
-        stored.metaDirty = true;
-      }
-    }
-    stored.lastAccessedTime = Date.now();
+    this.#lifetime(stored, data);
+    manager.access(stored);
     await this.#replicate(stored);
+  }
+
+  /**
+   * A timed cookie's `maxAge` is the session's lifetime (whole seconds, rounded up: `get` also
+   * checks the cookie's `expires` to the millisecond); a browser-session cookie (`maxAge` null)
+   * gives back the lifetime the session was created with.
+   */
+  #lifetime(stored: SessionRecord, data: SessionData): void {
+    const maxAge = data.cookie?.originalMaxAge;
+    const initial = this.#initialLifetime.get(stored) ?? stored.maxInactiveInterval;
+    this.#initialLifetime.set(stored, initial);
+    const seconds = typeof maxAge === "number" && maxAge > 0 ? Math.ceil(maxAge / 1000) : initial;
+    if (stored.maxInactiveInterval !== seconds) stored.setMaxInactiveInterval(seconds);
   }
 
   /**
    * Replicates what changed. A failure is logged, not returned: the request succeeded on this
    * node, and the members that missed the change are named in the log (as ReplicationValve).
    */
-  async #replicate(stored: StoredSession): Promise<void> {
-    this.#replicated.set(stored, Date.now());
+  async #replicate(stored: SessionRecord, touch = false): Promise<void> {
+    this.#replicated.set(stored, this.#app.manager.now());
     try {
-      await this.#app.manager.requestCompleted(stored.id);
+      await this.#app.manager.requestCompleted(stored.id, { touch });
     } catch (err) {
       this.#app.logger.warn(
         { err: (err as Error).message, session: stored.id },

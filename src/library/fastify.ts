@@ -27,9 +27,9 @@ import fastifyPlugin from "fastify-plugin";
 import type { ClusterNode } from "../kernel/node.ts";
 import type { Session } from "../session/session.ts";
 import { type AppBinding, type AppOptions, bindApp } from "./app.ts";
-import { type LazySession, SessionRequest } from "./request.ts";
+import { type LazySession, SessionRequest } from "../session/request.ts";
 
-export type { SessionApi } from "./request.ts";
+export type { SessionApi } from "../session/request.ts";
 export type { LazySession };
 
 declare module "fastify" {
@@ -106,6 +106,7 @@ const plugin: FastifyPluginCallback<ConclaveFastifyOptions> = (fastify, options,
   // its innermost `next()` waits for the reply (onSend), and the reply waits for the chain.
   fastify.addHook("onRequest", async (request, reply) => {
     const session = new SessionRequest(app, request.headers.cookie);
+    await session.prepare();
     const url = new URL(request.url, `http://${request.host || "localhost"}`);
     let entered!: () => void;
     const reached = new Promise<"app">((resolve) => entered = () => resolve("app"));
@@ -142,7 +143,7 @@ const plugin: FastifyPluginCallback<ConclaveFastifyOptions> = (fastify, options,
  * The plugin: `await app.register(conclaveSession, { node })`. Wrapped with `fastify-plugin`,
  * so the hooks and decorators apply to every route of the app that registers it.
  *
- * @throws {APP_ERR_LOAD} at registration when the node has no distributable app at `path`
+ * @throws {APP_ERR_LOAD} at registration when the node has no app at `path`
  */
 export const conclaveSession: FastifyPluginCallback<ConclaveFastifyOptions> = fastifyPlugin(
   plugin,

@@ -26,9 +26,10 @@ import type { MiddlewareHandler } from "hono";
 import type { ClusterNode } from "../kernel/node.ts";
 import type { Session } from "../session/session.ts";
 import { type AppOptions, bindApp } from "./app.ts";
-import { type LazySession, SessionRequest } from "./request.ts";
+import { errorResponse } from "../session/limits.ts";
+import { type LazySession, SessionRequest } from "../session/request.ts";
 
-export type { SessionApi } from "./request.ts";
+export type { SessionApi } from "../session/request.ts";
 export type { LazySession };
 
 /** The variables the middleware sets: `new Hono<ConclaveEnv>()` types them. */
@@ -43,9 +44,9 @@ export interface ConclaveEnv {
 
 /**
  * Session middleware bound to `node`'s app at `options.path` (default `/`), which must be a
- * distributable app of the node's config.
+ * app of the node's config.
  *
- * @throws {APP_ERR_LOAD} when the node has no distributable app at that path
+ * @throws {APP_ERR_LOAD} when the node has no app at that path
  */
 export function conclaveSession(
   node: ClusterNode,
@@ -54,11 +55,13 @@ export function conclaveSession(
   const app = bindApp(node, options);
   return async (c, next) => {
     const request = new SessionRequest(app, c.req.header("cookie"));
+    await request.prepare();
     c.set("session", request.session);
     c.set("getSession", (create?: boolean) => request.getSession(create));
     const response = await request.run(new URL(c.req.url), () => c.req.raw, async () => {
       await next();
-      return c.res;
+      // Hono turns a route's error into onError's answer: the session limit answers 503 instead.
+      return errorResponse(c.error) ?? c.res;
     });
     // A valve may answer in the app's place.
     if (response !== c.res) c.res = response;

@@ -67,6 +67,14 @@ export abstract class HeartbeatMembership implements Membership {
     this.#lag = new LagMonitor(clock, Math.max(10, Math.floor(frequency / 5)), 2 * dropTime);
   }
 
+  get settleTime(): number {
+    return this.options.frequency;
+  }
+
+  get authenticated(): boolean {
+    return this.options.secret !== undefined;
+  }
+
   /** Opens what receives heartbeats. */
   protected abstract openReceiver(): Promise<void>;
   protected abstract closeReceiver(): Promise<void>;

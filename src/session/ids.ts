@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ConclaveError } from "../errors.ts";
 
 const ID = /^([0-9a-f]{32})(?:\.([A-Za-z0-9_-]{1,64}))?$/;
 
@@ -37,4 +38,26 @@ export function parseSessionId(text: string | undefined): SessionId | undefined 
 export function withRoute(id: string, jvmRoute: string): string {
   const base = id.split(".")[0];
   return jvmRoute ? `${base}.${jvmRoute}` : base;
+}
+
+/**
+ * The id for a new session: a fresh one ending with `jvmRoute`, or `given` when it is a
+ * well-formed id that `taken` (held or ended) does not claim.
+ *
+ * @throws {SESSION_ERR_ID} for a given id that is malformed or taken
+ */
+export function newIdOr(
+  given: string | undefined,
+  jvmRoute: string,
+  taken: (base: string) => boolean,
+): string {
+  if (given === undefined) return newSessionId(jvmRoute);
+  const base = parseSessionId(given)?.base;
+  if (base !== undefined && !taken(base)) return given;
+  throw new ConclaveError(
+    "SESSION_ERR_ID",
+    `Cannot create a session with id ${
+      JSON.stringify(given).slice(0, 80)
+    }: expected a new id of 32 hex digits and a route`,
+  );
 }

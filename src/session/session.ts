@@ -4,31 +4,25 @@
  * @module
  */
 import { ConclaveError } from "../errors.ts";
-import type { StoredSession } from "./store.ts";
+import type { Manager, SessionRecord } from "../interfaces/manager.ts";
 import { checkValue } from "./values.ts";
 
-/** What a session needs from its manager. */
-export interface SessionOwner {
-  invalidate(id: string): Promise<void>;
-  changeId(session: StoredSession): StoredSession;
-}
-
 export class Session {
-  #stored: StoredSession;
-  #owner: SessionOwner;
+  #stored: SessionRecord;
+  #owner: Manager;
   #isNew: boolean;
   #invalid = false;
   /** Work the request must finish before it answers (invalidation's replication). */
   readonly pending: Promise<void>[] = [];
 
-  constructor(stored: StoredSession, owner: SessionOwner, isNew: boolean) {
+  constructor(stored: SessionRecord, owner: Manager, isNew: boolean) {
     this.#stored = stored;
     this.#owner = owner;
     this.#isNew = isNew;
   }
 
   /** The stored session behind this view (after `changeId`, the new one). */
-  get stored(): StoredSession {
+  get stored(): SessionRecord {
     return this.#stored;
   }
 
@@ -56,8 +50,7 @@ export class Session {
         `maxInactiveInterval must be whole seconds; got ${seconds}`,
       );
     }
-    this.#stored.maxInactiveInterval = seconds;
-    this.#stored.metaDirty = true;
+    this.#stored.setMaxInactiveInterval(seconds);
   }
   /** True once `invalidate()` was called. */
   get invalid(): boolean {

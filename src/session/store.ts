@@ -10,7 +10,7 @@
  * @module
  */
 import type { SessionRecord } from "../interfaces/manager.ts";
-import { parseSessionId } from "./ids.ts";
+import { parseSessionId, withRoute } from "./ids.ts";
 
 /** `[lamport counter, node id hex]`. */
 export type Version = readonly [number, string];
@@ -144,6 +144,12 @@ export class StoredSession implements SessionRecord {
     return this.#local !== undefined && this.#local.has(name);
   }
 
+  /** Changes the timeout; it travels with the session's next changes. */
+  setMaxInactiveInterval(seconds: number): void {
+    this.maxInactiveInterval = seconds;
+    this.metaDirty = true;
+  }
+
   /** Keeps `name` on this node only, or replicates it again. */
   setLocal(name: string, local: boolean): void {
     if (local) this.local.add(name);
@@ -201,6 +207,21 @@ export class SessionStore {
   get(id: string): StoredSession | undefined {
     const base = parseSessionId(id)?.base;
     return base === undefined ? undefined : this.#sessions.get(base);
+  }
+
+  /** Marks the session `id` used at `now`. */
+  access(id: string, now: number): void {
+    const session = this.get(id);
+    if (session) session.lastAccessedTime = now;
+  }
+
+  /** Moves the session `id` to `jvmRoute`'s suffix; the new id travels with its next changes. */
+  rebind(id: string, jvmRoute: string): string {
+    const session = this.get(id);
+    if (!session) return id;
+    session.id = withRoute(session.id, jvmRoute);
+    session.metaDirty = true;
+    return session.id;
   }
 
   add(session: StoredSession): void {

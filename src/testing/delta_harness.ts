@@ -3,21 +3,21 @@
  *
  * @module
  */
-import type { ManagerHarness } from "../../test/conformance/manager.ts";
-import { waitFor } from "../../test/conformance/wait.ts";
+import type { ManagerHarness, ManagerNodeOptions } from "../conformance/manager.ts";
+import { waitFor } from "../conformance/wait.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { silentLogger } from "../kernel/log.ts";
-import { type ClusterNode, createNode } from "../kernel/node.ts";
+import { type ClusterNode, createNode } from "../node/node.ts";
 import type { Manager } from "../interfaces/manager.ts";
 import type { PluginDescriptor } from "../interfaces/plugin.ts";
 import backupPlugin, { type BackupManager } from "../../plugins/manager/backup/mod.ts";
 import deltaPlugin, { type DeltaManager } from "../../plugins/manager/delta/mod.ts";
-import { ManualClock } from "./manual_clock.ts";
+import { ManualClock } from "../kernel/manual_clock.ts";
 import { memoryChannel } from "./memory_config.ts";
 
 /** A harness whose nodes are also kept, so tests can count messages and stop nodes. */
 export interface NodesHarness<M extends Manager> extends ManagerHarness {
-  createNode(): Promise<M>;
+  createNode(options?: ManagerNodeOptions): Promise<M>;
   nodes: ClusterNode[];
 }
 
@@ -60,14 +60,14 @@ function managerHarness<M extends Manager>(
   return {
     clock,
     nodes,
-    async createNode() {
+    async createNode(perNode: ManagerNodeOptions = {}) {
       const node = await joinMemoryNode(nodes, network, clock, `n${nodes.length + 1}`, [
         { className: "MessageDispatchInterceptor" },
       ]);
       const defaults = Object.fromEntries(
         Object.entries(plugin.attributes).map(([k, s]) => [k, s.default]),
       );
-      return plugin.create({ ...defaults, ...options.attributes }, {
+      return plugin.create({ ...defaults, ...options.attributes, ...perNode }, {
         logger: silentLogger(),
         clock,
         baseDir: ".",

@@ -12,11 +12,11 @@ import { InterceptorBase } from "../kernel/interceptor_base.ts";
 import { silentLogger } from "../kernel/log.ts";
 import { nodeSockets } from "../runtime/node_sockets.ts";
 import type { DatagramSocket, SocketProvider } from "../runtime/sockets.ts";
-import type { MembershipHarness, MembershipNode } from "../../test/conformance/membership.ts";
+import type { MembershipHarness, MembershipNode } from "../conformance/membership.ts";
 import multicastPlugin, { type McastService } from "../../plugins/membership/multicast/mod.ts";
 import { type StaticEntry, StaticMembershipService } from "../../plugins/membership/static/mod.ts";
 import transportPlugin from "../../plugins/transport/pooled-parallel/mod.ts";
-import { ManualClock } from "./manual_clock.ts";
+import { ManualClock } from "../kernel/manual_clock.ts";
 import { loopbackReceiver, testComponents } from "./tcp_harness.ts";
 
 /**

@@ -9,12 +9,12 @@ import type { Receiver } from "../interfaces/transport.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { silentLogger } from "../kernel/log.ts";
 import { systemClock } from "../kernel/clock.ts";
-import type { MembershipHarness, MembershipNode } from "../../test/conformance/membership.ts";
-import type { TransportHarness } from "../../test/conformance/transport.ts";
+import type { MembershipHarness, MembershipNode } from "../conformance/membership.ts";
+import type { TransportHarness } from "../conformance/transport.ts";
 import membershipPlugin from "../../plugins/membership/memory/mod.ts";
 import receiverPlugin from "../../plugins/receiver/memory/mod.ts";
 import senderPlugin from "../../plugins/sender/memory/mod.ts";
-import { ManualClock } from "./manual_clock.ts";
+import { ManualClock } from "../kernel/manual_clock.ts";
 import { MemoryNetwork } from "../../plugins/membership/memory/network.ts";
 
 function components(clock = systemClock as Components["clock"]): Components {

@@ -1,27 +1,39 @@
 /**
  * A reference manager for the manager conformance suite: whole sessions copied to every member
- * after each request, and a full copy fetched from one member at start. It shows the suite can
- * be met; DeltaManager and BackupManager are the managers for real use.
+ * after each request, a full copy fetched from one member at start, ends remembered forever. It
+ * shows the suite can be met by a plain implementation of the contract; DeltaManager and
+ * BackupManager are the managers for real use.
  *
  * @module
  */
+import { ConclaveError } from "../errors.ts";
 import type { Clock } from "../interfaces/clock.ts";
-import type { Manager, ManagerChannel, SessionRecord } from "../interfaces/manager.ts";
+import {
+  isExpired,
+  type Manager,
+  type ManagerChannel,
+  type SessionRecord,
+} from "../interfaces/manager.ts";
 import type { Member } from "../interfaces/member.ts";
 import { SendOptions } from "../interfaces/message.ts";
-import { ConclaveError } from "../errors.ts";
+import { newSessionId, parseSessionId, withRoute } from "../session/ids.ts";
+import { checkSessionLimit } from "../session/limits.ts";
+
+interface WireSession {
+  id: string;
+  creationTime: number;
+  lastAccessedTime: number;
+  maxInactiveInterval: number;
+  attributes: Map<string, unknown>;
+}
 
 interface Wire {
   conclaveRef: 1;
   context: string;
-  kind: "put" | "get-all" | "all";
-  sessions?: {
-    id: string;
-    creationTime: number;
-    lastAccessedTime: number;
-    maxInactiveInterval: number;
-    attributes: Map<string, unknown>;
-  }[];
+  kind: "put" | "get-all" | "all" | "gone";
+  sessions?: WireSession[];
+  /** For "gone": the ended session's id. */
+  id?: string;
 }
 
 function isWire(value: unknown, context: string): value is Wire {
@@ -29,63 +41,103 @@ function isWire(value: unknown, context: string): value is Wire {
     (value as Wire).context === context;
 }
 
+/** One session: plain fields and the two setters the contract asks for. */
+class RefSession implements SessionRecord {
+  id: string;
+  readonly creationTime: number;
+  lastAccessedTime: number;
+  maxInactiveInterval: number;
+  readonly attributes: Map<string, unknown>;
+  readonly local = new Set<string>();
+
+  constructor(s: WireSession) {
+    this.id = s.id;
+    this.creationTime = s.creationTime;
+    this.lastAccessedTime = s.lastAccessedTime;
+    this.maxInactiveInterval = s.maxInactiveInterval;
+    this.attributes = new Map(s.attributes);
+  }
+
+  setLocal(name: string, local: boolean): void {
+    if (local) this.local.add(name);
+    else this.local.delete(name);
+  }
+
+  setMaxInactiveInterval(seconds: number): void {
+    this.maxInactiveInterval = seconds;
+  }
+
+  wire(): WireSession {
+    const attributes = new Map([...this.attributes].filter(([name]) => !this.local.has(name)));
+    const { id, creationTime, lastAccessedTime, maxInactiveInterval } = this;
+    return { id, creationTime, lastAccessedTime, maxInactiveInterval, attributes };
+  }
+}
+
+export interface ReferenceManagerOptions {
+  name: string;
+  channel: ManagerChannel;
+  clock: Clock;
+  jvmRoute: string;
+  sendOptions: number;
+  /** ms. */
+  stateTransferTimeout: number;
+  /** @default -1 */
+  maxActiveSessions?: number;
+}
+
 export class ReferenceManager implements Manager {
   readonly name: string;
-  #channel: ManagerChannel;
-  #clock: Clock;
-  #options: number;
-  #timeout: number;
-  #sessions = new Map<string, SessionRecord>();
+  readonly maxActiveSessions: number;
+  #options: ReferenceManagerOptions;
+  /** By the id's 32 hex digits: a route change keeps the key. */
+  #sessions = new Map<string, RefSession>();
+  #ended = new Set<string>();
   #started = false;
   #listening = false;
   #transfer: { resolve: () => void } | undefined;
 
-  constructor(
-    init: {
-      name: string;
-      channel: ManagerChannel;
-      clock: Clock;
-      sendOptions: number;
-      stateTransferTimeout: number;
-    },
-  ) {
-    this.name = init.name;
-    this.#channel = init.channel;
-    this.#clock = init.clock;
-    this.#options = init.sendOptions;
-    this.#timeout = init.stateTransferTimeout;
+  constructor(options: ReferenceManagerOptions) {
+    this.name = options.name;
+    this.maxActiveSessions = options.maxActiveSessions ?? -1;
+    this.#options = options;
   }
 
   get sessionCount(): number {
-    return this.#sessions.size;
+    return [...this.sessions()].length;
+  }
+
+  now(): number {
+    return this.#options.clock.now();
   }
 
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    const { channel, clock, stateTransferTimeout } = this.#options;
     if (!this.#listening) {
       this.#listening = true;
-      this.#channel.addChannelListener({
+      channel.addChannelListener({
         accept: (m) => this.#started && isWire(m, this.name),
         messageReceived: (m, from) => this.#receive(m as Wire, from),
       });
     }
-    const peer = this.#channel.getMembers()[0];
+    const peer = channel.getMembers()[0];
     if (!peer) return;
     const done = new Promise<void>((resolve, reject) => {
       this.#transfer = { resolve };
-      this.#clock.setTimeout(
+      clock.setTimeout(
         () =>
           reject(
             new ConclaveError(
               "NODE_ERR_START",
-              `No state from ${peer.name} within ${this.#timeout} ms`,
+              `No state from ${peer.name} within ${stateTransferTimeout} ms`,
             ),
           ),
-        this.#timeout,
+        stateTransferTimeout,
       );
     });
-    await this.#channel.send(
+    await channel.send(
       [peer],
       { conclaveRef: 1, context: this.name, kind: "get-all" },
       SendOptions.USE_ACK,
@@ -98,37 +150,86 @@ export class ReferenceManager implements Manager {
     return Promise.resolve();
   }
 
-  createSession(): SessionRecord {
-    const id = Array.from(
-      crypto.getRandomValues(new Uint8Array(16)),
-      (b) => b.toString(16).padStart(2, "0"),
-    ).join("");
-    const now = this.#clock.now();
-    const session = {
-      id,
+  createSession(id?: string): SessionRecord {
+    checkSessionLimit(this.name, this.sessionCount, this.maxActiveSessions);
+    const base = id === undefined ? undefined : parseSessionId(id)?.base;
+    if (id !== undefined && (!base || this.#sessions.has(base) || this.#ended.has(base))) {
+      throw new ConclaveError("SESSION_ERR_ID", `Cannot create a session with id ${id}`);
+    }
+    const now = this.now();
+    const session = new RefSession({
+      id: id ?? newSessionId(this.#options.jvmRoute),
       creationTime: now,
       lastAccessedTime: now,
       maxInactiveInterval: 1800,
       attributes: new Map(),
-    };
-    this.#sessions.set(id, session);
+    });
+    this.#sessions.set(parseSessionId(session.id)?.base ?? session.id, session);
     return session;
   }
 
+  #held(id: string): RefSession | undefined {
+    const base = parseSessionId(id)?.base;
+    return base === undefined ? undefined : this.#sessions.get(base);
+  }
+
   findSession(id: string): SessionRecord | undefined {
-    return this.#sessions.get(id);
+    const session = this.#held(id);
+    return session && !isExpired(session, this.now()) ? session : undefined;
+  }
+
+  *sessions(): IterableIterator<SessionRecord> {
+    const now = this.now();
+    for (const session of this.#sessions.values()) if (!isExpired(session, now)) yield session;
+  }
+
+  access(record: SessionRecord): void {
+    const session = this.#held(record.id);
+    if (session) session.lastAccessedTime = this.now();
   }
 
   async requestCompleted(id: string): Promise<void> {
-    const session = this.#sessions.get(id);
-    const members = this.#channel.getMembers();
+    const session = this.#held(id);
+    const members = this.#options.channel.getMembers();
     if (!session || members.length === 0) return;
-    await this.#channel.send(members, {
+    await this.#options.channel.send(members, {
       conclaveRef: 1,
       context: this.name,
       kind: "put",
-      sessions: [session],
-    }, this.#options);
+      sessions: [session.wire()],
+    }, this.#options.sendOptions);
+  }
+
+  async invalidate(id: string): Promise<void> {
+    const base = parseSessionId(id)?.base;
+    if (base === undefined) return;
+    this.#ended.add(base);
+    if (!this.#sessions.delete(base)) return;
+    const members = this.#options.channel.getMembers();
+    if (members.length === 0) return;
+    await this.#options.channel.send(
+      members,
+      { conclaveRef: 1, context: this.name, kind: "gone", id },
+      this.#options.sendOptions,
+    );
+  }
+
+  changeId(record: SessionRecord): SessionRecord {
+    const old = this.#held(record.id);
+    if (!old) throw new ConclaveError("SESSION_ERR_ID", `No session ${record.id}`);
+    const moved = new RefSession({ ...old.wire(), id: newSessionId(this.#options.jvmRoute) });
+    for (const name of old.local) moved.setLocal(name, true);
+    for (const [name, value] of old.attributes) moved.attributes.set(name, value);
+    this.#sessions.set(parseSessionId(moved.id)?.base ?? moved.id, moved);
+    void this.invalidate(old.id).catch(() => {});
+    return moved;
+  }
+
+  rebind(record: SessionRecord, jvmRoute: string): string {
+    const session = this.#held(record.id);
+    if (!session) return record.id;
+    session.id = withRoute(session.id, jvmRoute);
+    return session.id;
   }
 
   async #receive(message: Wire, from: Member): Promise<void> {
@@ -137,13 +238,30 @@ export class ReferenceManager implements Manager {
         conclaveRef: 1,
         context: this.name,
         kind: "all",
-        sessions: [...this.#sessions.values()],
+        sessions: [...this.#sessions.values()].map((s) => s.wire()),
       };
-      await this.#channel.send([from], all, SendOptions.USE_ACK);
+      await this.#options.channel.send([from], all, SendOptions.USE_ACK);
+      return;
+    }
+    if (message.kind === "gone") {
+      const base = parseSessionId(message.id)?.base;
+      if (base !== undefined) {
+        this.#ended.add(base);
+        this.#sessions.delete(base);
+      }
       return;
     }
     for (const s of message.sessions ?? []) {
-      this.#sessions.set(s.id, { ...s, attributes: new Map(s.attributes) });
+      const base = parseSessionId(s.id)?.base;
+      if (base === undefined || this.#ended.has(base)) continue;
+      const local = this.#sessions.get(base);
+      const session = new RefSession(s);
+      // Values kept on this node only stay, whatever the copy says.
+      for (const name of local?.local ?? []) {
+        session.setLocal(name, true);
+        session.attributes.set(name, local?.attributes.get(name));
+      }
+      this.#sessions.set(base, session);
     }
     if (message.kind === "all") this.#transfer?.resolve();
   }

@@ -1,7 +1,7 @@
-import { managerConformance } from "../../test/conformance/manager.ts";
+import { managerConformance } from "../conformance/manager.ts";
 import type { ClusterNode } from "../kernel/node.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
-import { ManualClock } from "./manual_clock.ts";
+import { ManualClock } from "../kernel/manual_clock.ts";
 import { ReferenceManager } from "./reference_manager.ts";
 import { joinMemoryNode } from "./delta_harness.ts";
 
@@ -11,14 +11,16 @@ managerConformance("ReferenceManager", () => {
   const nodes: ClusterNode[] = [];
   return {
     clock,
-    async createNode() {
+    async createNode(options = {}) {
       const node = await joinMemoryNode(nodes, network, clock, `n${nodes.length}`);
       return new ReferenceManager({
         name: "/",
         channel: node.channel,
         clock,
+        jvmRoute: node.jvmRoute,
         sendOptions: 6,
         stateTransferTimeout: 60_000,
+        ...options,
       });
     },
     async teardown() {

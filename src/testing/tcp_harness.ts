@@ -13,7 +13,7 @@ import { UniqueId } from "../interfaces/unique_id.ts";
 import { systemClock } from "../kernel/clock.ts";
 import { silentLogger } from "../kernel/log.ts";
 import type { TlsMaterial } from "../runtime/sockets.ts";
-import type { TransportHarness } from "../../test/conformance/transport.ts";
+import type { TransportHarness } from "../conformance/transport.ts";
 import receiverPlugin from "../../plugins/receiver/nio/mod.ts";
 import senderPlugin from "../../plugins/sender/replication-transmitter/mod.ts";
 import transportPlugin from "../../plugins/transport/pooled-parallel/mod.ts";

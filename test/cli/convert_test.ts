@@ -7,7 +7,7 @@ import { convertCommand, convertServerXml } from "../../src/cli/convert.ts";
 import { loadConfig } from "../../src/kernel/config/load.ts";
 import { ConclaveError } from "../../src/errors.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
-import { createNode } from "../../src/kernel/node.ts";
+import { createNode } from "../../src/node/node.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const xmlFile = join(here, "fixtures/tomcat-server.xml");

@@ -5,7 +5,7 @@ import { UniqueId } from "../../src/interfaces/unique_id.ts";
 import { ConclaveError, exitCodeFor } from "../../src/errors.ts";
 import { memoryHostConfig } from "../../src/testing/memory_config.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
-import { startNode } from "../../src/kernel/node.ts";
+import { startNode } from "../../src/node/node.ts";
 
 describe("conclave status", () => {
   it("prints the node's route, members and sessions per app", async () => {

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, describe, it } from "node:test";
-import { builtinPlugins } from "../../src/kernel/resolve.ts";
+import { builtinPlugins } from "../../src/node/builtins.ts";
 import {
   type Answer,
   Client,

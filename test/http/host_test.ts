@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
 import { memoryHostConfig, seesAMember } from "../../src/testing/memory_config.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
-import { type ClusterNode, startNode } from "../../src/kernel/node.ts";
+import { type ClusterNode, startNode } from "../../src/node/node.ts";
 
 function config(network: string, jvmRoute: string) {
   return memoryHostConfig(network, jvmRoute);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
 import { loadConfig } from "../../src/kernel/config/load.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
-import { type ClusterNode, startNode } from "../../src/kernel/node.ts";
+import { type ClusterNode, startNode } from "../../src/node/node.ts";
 import { memoryChannel, seesAMember } from "../../src/testing/memory_config.ts";
 
 function config(network: string, jvmRoute: string) {

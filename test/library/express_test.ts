@@ -102,7 +102,7 @@ describe("conclave/express", () => {
     assert.ok(data, "n1 has the session");
     const copy = nodes[1].managers.get("/")?.findSession(id);
     assert.ok(copy, "n2 holds a copy");
-    copy.lastAccessedTime = 0; // so that only the touch can move it
+    (copy as { lastAccessedTime: number }).lastAccessedTime = 0; // only the touch can move it
     const touched = Date.now();
     await call((cb) => a.touch(id, data, () => cb(null)));
     assert.ok(copy.lastAccessedTime >= touched, "n2 saw the access");

@@ -32,10 +32,10 @@ describe("conclave/hono", () => {
 
   middlewareCases(nodes, urls);
 
-  it("refuses an app path the node does not replicate", () => {
+  it("refuses an app path the node does not serve", () => {
     assert.throws(() => conclaveSession(nodes[0], { path: "/shop" }), {
       code: "APP_ERR_LOAD",
-      message: /no distributable app at "\/shop"/,
+      message: /no app at "\/shop"/,
     });
   });
 });

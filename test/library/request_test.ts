@@ -13,7 +13,7 @@ import type { ClusterNode } from "../../src/kernel/node.ts";
 import { type AppBinding, bindApp } from "../../src/library/app.ts";
 import { conclaveSession as fastifySession } from "../../src/library/fastify.ts";
 import { type ConclaveEnv, conclaveSession as honoSession } from "../../src/library/hono.ts";
-import { SessionRequest } from "../../src/library/request.ts";
+import { SessionRequest } from "../../src/session/request.ts";
 import { DeltaManager } from "../../plugins/manager/delta/manager.ts";
 
 /** A node of one: a local DeltaManager for `/` and the given valves. */
@@ -39,7 +39,9 @@ function soloNode(valves: Valve[] = []): ClusterNode {
   return {
     jvmRoute: "n1",
     managers: new Map([["/", manager]]),
-    config: { apps: [] },
+    config: {
+      apps: [{ path: "/", distributable: true, cookieName: "JSESSIONID", secure: false }],
+    },
     valves,
     logger: silentLogger(),
   } as unknown as ClusterNode;

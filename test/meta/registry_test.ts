@@ -3,8 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { BUILTIN_PLUGINS } from "../../src/kernel/registry.ts";
-import { builtinPlugins } from "../../src/kernel/resolve.ts";
+import { BUILTIN_PLUGINS, builtinPlugins } from "../../src/node/builtins.ts";
 
 const plugins = join(dirname(fileURLToPath(import.meta.url)), "../../plugins");
 

@@ -10,7 +10,7 @@ import { SendOptions } from "../../src/interfaces/message.ts";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
 import { loadConfig } from "../../src/kernel/config/load.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
-import { type ClusterNode, startNode } from "../../src/kernel/node.ts";
+import { type ClusterNode, startNode } from "../../src/node/node.ts";
 import { SendError } from "../../src/kernel/send_error.ts";
 import { TEST_CERTS, testTlsBlock } from "../../src/testing/tcp_harness.ts";
 

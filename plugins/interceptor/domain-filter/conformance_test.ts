@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { interceptorConformance } from "../../../test/conformance/interceptor.ts";
+import { interceptorConformance } from "../../../src/conformance/interceptor.ts";
 import { INTERCEPTOR_LINK } from "../../../src/interfaces/interceptor.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { InterceptorBase } from "../../../src/kernel/interceptor_base.ts";

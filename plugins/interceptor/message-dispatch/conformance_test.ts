@@ -1,4 +1,4 @@
-import { interceptorConformance } from "../../../test/conformance/interceptor.ts";
+import { interceptorConformance } from "../../../src/conformance/interceptor.ts";
 import { silentLogger } from "../../../src/kernel/log.ts";
 import { MessageDispatchInterceptor } from "./message_dispatch.ts";
 

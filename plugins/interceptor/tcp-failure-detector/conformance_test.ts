@@ -1,4 +1,4 @@
-import { interceptorConformance } from "../../../test/conformance/interceptor.ts";
+import { interceptorConformance } from "../../../src/conformance/interceptor.ts";
 import { testComponents } from "../../../src/testing/tcp_harness.ts";
 import { nodeSockets } from "../../../src/runtime/node_sockets.ts";
 import type { SocketProvider, StreamSocket } from "../../../src/runtime/sockets.ts";

@@ -8,7 +8,7 @@ import { INTERCEPTOR_LINK } from "../../../src/interfaces/interceptor.ts";
 import type { DepartureReason, Member } from "../../../src/interfaces/member.ts";
 import type { ChannelMessage } from "../../../src/interfaces/message.ts";
 import { InterceptorBase } from "../../../src/kernel/interceptor_base.ts";
-import { ManualClock } from "../../../src/testing/manual_clock.ts";
+import { ManualClock } from "../../../src/kernel/manual_clock.ts";
 import { loopbackReceiver, tcpMember, testComponents } from "../../../src/testing/tcp_harness.ts";
 import plugin, { type TcpFailureDetector } from "./mod.ts";
 

@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { waitFor } from "../../../test/conformance/wait.ts";
+import { waitFor } from "../../../src/conformance/wait.ts";
+import { managerConformance } from "../../../src/conformance/manager.ts";
 import { backupHarness, type NodesHarness } from "../../../src/testing/delta_harness.ts";
 import type { BackupManager } from "./mod.ts";
 
@@ -24,7 +25,7 @@ describe("BackupManager", () => {
   }
 
   const holders = (managers: BackupManager[], id: string) =>
-    managers.filter((m) => m.findSession(id) !== undefined).length;
+    managers.filter((m) => m.store.get(id) !== undefined).length;
 
   it("keeps each session on its primary and exactly one backup; the third knows where", async () => {
     const [a, b, c] = await three();
@@ -34,7 +35,7 @@ describe("BackupManager", () => {
     await waitFor(harness.clock, () => holders([a, b, c], s.id) === 2, "the backup copy");
     const place = a.placeOf(s.id);
     assert.ok(place?.backup);
-    const third = [b, c].find((m) => m.findSession(s.id) === undefined) as BackupManager;
+    const third = [b, c].find((m) => m.store.get(s.id) === undefined) as BackupManager;
     await waitFor(harness.clock, () => third.placeOf(s.id) !== undefined, "the location");
     assert.deepEqual(third.placeOf(s.id), place);
   });
@@ -45,7 +46,7 @@ describe("BackupManager", () => {
     s.attributes.set("n", 41);
     await a.requestCompleted(s.id);
     await waitFor(harness.clock, () => holders([a, b, c], s.id) === 2, "the backup copy");
-    const third = [b, c].find((m) => m.findSession(s.id) === undefined) as BackupManager;
+    const third = [b, c].find((m) => m.store.get(s.id) === undefined) as BackupManager;
     await waitFor(harness.clock, () => third.placeOf(s.id) !== undefined, "the location");
     const fetched = await third.fetchSession(s.id);
     assert.equal(fetched?.attributes.get("n"), 41);
@@ -64,7 +65,7 @@ describe("BackupManager", () => {
     await waitFor(harness.clock, () => holders([a, b, c], s.id) === 2, "the backup copy");
     await harness.nodes[0].stop(); // a leaves
     await waitFor(harness.clock, () => holders([b, c], s.id) === 2, "two copies among b and c");
-    for (const m of [b, c]) assert.deepEqual(m.findSession(s.id)?.attributes.get("cart"), ["book"]);
+    for (const m of [b, c]) assert.deepEqual(m.store.get(s.id)?.attributes.get("cart"), ["book"]);
   });
 
   it("restores a second copy when the backup dies", async () => {
@@ -72,10 +73,10 @@ describe("BackupManager", () => {
     const s = a.createSession();
     await a.requestCompleted(s.id);
     await waitFor(harness.clock, () => holders([a, b, c], s.id) === 2, "the backup copy");
-    const backupIndex = [a, b, c].findIndex((m, i) => i > 0 && m.findSession(s.id) !== undefined);
+    const backupIndex = [a, b, c].findIndex((m, i) => i > 0 && m.store.get(s.id) !== undefined);
     await harness.nodes[backupIndex].stop();
     const survivor = [a, b, c][3 - backupIndex];
-    await waitFor(harness.clock, () => survivor.findSession(s.id) !== undefined, "a new backup");
+    await waitFor(harness.clock, () => survivor.store.get(s.id) !== undefined, "a new backup");
     assert.ok(a.findSession(s.id));
   });
 
@@ -91,3 +92,6 @@ describe("BackupManager", () => {
     assert.ok(late.placeOf(s.id));
   });
 });
+
+managerConformance("BackupManager (sync-ack)", () => backupHarness({ sendOptions: 6 }));
+managerConformance("BackupManager (async)", () => backupHarness({ sendOptions: 8 }));

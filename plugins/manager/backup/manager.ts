@@ -11,10 +11,12 @@
  *
  * @module
  */
-import type { Manager } from "../../../src/interfaces/manager.ts";
+import type { Cancel } from "../../../src/interfaces/clock.ts";
+import { isExpired, type Manager, type SessionRecord } from "../../../src/interfaces/manager.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { SendOptions } from "../../../src/interfaces/message.ts";
-import { newSessionId, parseSessionId } from "../../../src/session/ids.ts";
+import { newIdOr, parseSessionId } from "../../../src/session/ids.ts";
+import { checkSessionLimit } from "../../../src/session/limits.ts";
 import type { ManagerBase } from "../../../src/session/manager_components.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 import { BUNDLE_MAX_BYTES, estimateSize, TurnBundler } from "../../../src/session/bundle.ts";
@@ -44,6 +46,10 @@ type Wire =
 
 export interface BackupManagerOptions extends ManagerBase {
   maxInactiveInterval: number;
+  /** How often the sessions this node is primary of are checked for expiry, ms. @default 10000 */
+  processExpiresFrequency?: number;
+  /** The most sessions (`sessionCount`) at once; -1: no limit. @default -1 */
+  maxActiveSessions?: number;
 }
 
 function refused(what: string): ConclaveError {
@@ -106,8 +112,17 @@ export class BackupManager implements Manager {
     this.store = new SessionStore(options.nodeId);
   }
 
+  /** Sessions this node knows of in the cluster (it holds a copy of some of them). */
   get sessionCount(): number {
     return this.#where.size;
+  }
+
+  get maxActiveSessions(): number {
+    return this.#options.maxActiveSessions ?? -1;
+  }
+
+  now(): number {
+    return this.#options.clock.now();
   }
 
   /** Where a session lives, for tests and status. */
@@ -119,7 +134,11 @@ export class BackupManager implements Manager {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
-    const { channel } = this.#options;
+    const { channel, clock, processExpiresFrequency } = this.#options;
+    this.#stopExpiry = clock.setInterval(
+      () => void this.expire(),
+      processExpiresFrequency ?? 10_000,
+    );
     if (!this.#listening) {
       this.#listening = true;
       channel.addChannelListener({
@@ -157,55 +176,105 @@ export class BackupManager implements Manager {
 
   #placesDone: (() => void) | undefined;
   #listening = false;
+  #stopExpiry: Cancel | undefined;
 
   stop(): Promise<void> {
     this.#started = false;
+    this.#stopExpiry?.();
+    this.#stopExpiry = undefined;
     return Promise.resolve();
   }
 
-  createSession(): StoredSession {
+  /**
+   * Ends the idle sessions this node is the primary of, on every node: one node decides for each
+   * session, as DeltaManager does (a backup copy takes over, and so decides, when its primary dies).
+   */
+  async expire(): Promise<void> {
+    const now = this.now();
+    this.store.pruneTombstones(now);
+    for (const session of [...this.store.sessions()]) {
+      if (!isExpired(session, now)) continue;
+      if (this.#where.get(session.base)?.primary !== this.#options.nodeId) continue;
+      await this.invalidate(session.id).catch(() => {});
+    }
+  }
+
+  createSession(id?: string): StoredSession {
     const { clock, jvmRoute, maxInactiveInterval } = this.#options;
-    const session = new StoredSession(newSessionId(jvmRoute), clock.now(), maxInactiveInterval);
+    checkSessionLimit(this.name, this.sessionCount, this.maxActiveSessions);
+    const session = new StoredSession(
+      newIdOr(id, jvmRoute, (base) => this.#where.has(base) || this.store.isTombstoned(base)),
+      clock.now(),
+      maxInactiveInterval,
+    );
     session.unsent = true;
     this.store.add(session);
     this.#where.set(session.base, { primary: this.#options.nodeId, backup: undefined });
     return session;
   }
 
-  /** The session if this node holds it; see `fetchSession` for one that lives elsewhere. */
+  /**
+   * The live session if this node is its primary. A backup copy is not served as it is: the
+   * primary may hold newer writes (`fetchSession` asks it first).
+   */
   findSession(id: string): StoredSession | undefined {
-    return this.store.get(id);
+    const session = this.store.get(id);
+    if (!session || isExpired(session, this.now())) return undefined;
+    return this.#where.get(session.base)?.primary === this.#options.nodeId ? session : undefined;
+  }
+
+  /** The live sessions this node is the primary of. */
+  *sessions(): IterableIterator<StoredSession> {
+    const now = this.now();
+    for (const session of this.store.sessions()) {
+      if (isExpired(session, now)) continue;
+      if (this.#where.get(session.base)?.primary === this.#options.nodeId) yield session;
+    }
+  }
+
+  access(record: SessionRecord): void {
+    this.store.access(record.id, this.now());
+  }
+
+  rebind(record: SessionRecord, jvmRoute: string): string {
+    return this.store.rebind(record.id, jvmRoute);
   }
 
   /**
-   * The session wherever it lives: a copy held here, or fetched from its primary or backup, after
-   * which this node is its primary.
+   * The session wherever it lives, after which this node is its primary: the primary's copy
+   * first (it holds every acknowledged write), then the backup's, then a copy held here when
+   * neither answers (both gone: this node's copy is the newest left).
    */
   async fetchSession(id: string): Promise<StoredSession | undefined> {
-    const held = this.store.get(id);
-    if (held) return held;
+    const mine = this.findSession(id);
+    if (mine) return mine;
     const base = parseSessionId(id)?.base;
     const place = base ? this.#where.get(base) : undefined;
     if (!base || !place) return undefined;
+    const { nodeId } = this.#options;
     const members = this.#options.channel.getMembers();
     for (const owner of [place.primary, place.backup]) {
-      const member = members.find((m) => m.id.hex === owner);
+      const member = owner === nodeId ? undefined : members.find((m) => m.id.hex === owner);
       if (!member) continue;
       const delta = await this.#ask(member, id);
       if (!delta) continue;
-      const session = this.store.apply(delta);
+      const session = this.store.apply(delta) ?? this.store.get(id);
       if (!session) continue;
       this.counters.fetches++;
       await this.#takeOver(session);
-      return session;
+      return isExpired(session, this.now()) ? undefined : session;
     }
-    return undefined;
+    const held = this.store.get(id);
+    if (!held || isExpired(held, this.now())) return undefined;
+    await this.#takeOver(held);
+    return held;
   }
 
   /** Sends the request's changes to the backup (everything, when the backup is new). */
-  async requestCompleted(id: string): Promise<void> {
+  async requestCompleted(id: string, options?: { touch?: boolean }): Promise<void> {
     const session = this.store.get(id);
     if (!session) return;
+    if (options?.touch) session.metaDirty = true;
     const place = this.#where.get(session.base);
     const created = session.unsent;
     const delta = this.store.takeDelta(session);
@@ -232,7 +301,11 @@ export class BackupManager implements Manager {
     if (members.length > 0) await this.#send(members, { cbm: 1, ctx: this.name, t: "gone", id });
   }
 
-  changeId(session: StoredSession): StoredSession {
+  changeId(record: SessionRecord): StoredSession {
+    const session = this.store.get(record.id);
+    if (!session) {
+      throw new ConclaveError("SESSION_ERR_ID", `No session ${record.id} to give a new id`);
+    }
     const moved = this.createSession();
     for (const [name, value] of session.attributes) moved.attributes.set(name, value);
     for (const name of session.local) moved.local.add(name);

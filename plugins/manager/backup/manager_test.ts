@@ -25,7 +25,7 @@ describe("BackupManager on the channel", () => {
     await Promise.all(sessions.map((s) => a.requestCompleted(s.id)));
     assert.equal(sentBy() - before, 1, "one message for five writes");
     for (const [i, s] of sessions.entries()) {
-      assert.equal(b.findSession(s.id)?.attributes.get("n"), i * 10);
+      assert.equal(b.store.get(s.id)?.attributes.get("n"), i * 10);
     }
   });
 
@@ -66,12 +66,12 @@ describe("BackupManager on the channel", () => {
         JSON.stringify(message).slice(0, 120),
       );
     }
-    assert.equal(b.findSession(id), undefined, "not even the good copy of a refused bundle");
+    assert.equal(b.store.get(id), undefined, "not even the good copy of a refused bundle");
     assert.equal(b.placeOf(id), undefined);
     // b still takes copies afterwards.
     const s = a.createSession();
     s.attributes.set("ok", true);
     await a.requestCompleted(s.id);
-    assert.equal(b.findSession(s.id)?.attributes.get("ok"), true);
+    assert.equal(b.store.get(s.id)?.attributes.get("ok"), true);
   });
 });

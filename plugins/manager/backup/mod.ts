@@ -27,6 +27,19 @@ export default definePlugin({
       min: -1,
       description: "Default session timeout, seconds (-1: never)",
     },
+    maxActiveSessions: {
+      type: "integer",
+      default: -1,
+      min: -1,
+      description:
+        "Most sessions at once; a request that would create one more gets 503 (-1: no limit)",
+    },
+    processExpiresFrequency: {
+      type: "integer",
+      default: 10_000,
+      min: 100,
+      description: "How often idle sessions are expired, ms",
+    },
     ...javaTuning(
       "mapSendOptions",
       "rpcTimeout",
@@ -39,6 +52,8 @@ export default definePlugin({
     return new BackupManager({
       ...managerBase(components, "BackupManager"),
       maxInactiveInterval: init.maxInactiveInterval as number,
+      maxActiveSessions: init.maxActiveSessions as number,
+      processExpiresFrequency: init.processExpiresFrequency as number,
     });
   },
 });

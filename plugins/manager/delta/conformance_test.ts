@@ -1,4 +1,4 @@
-import { managerConformance } from "../../../test/conformance/manager.ts";
+import { managerConformance } from "../../../src/conformance/manager.ts";
 import { deltaHarness } from "../../../src/testing/delta_harness.ts";
 
 managerConformance("DeltaManager (sync-ack)", () => deltaHarness({ sendOptions: 6 }));

@@ -6,14 +6,14 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { StartOptions } from "../../../src/interfaces/message.ts";
-import { waitFor } from "../../../test/conformance/wait.ts";
+import { waitFor } from "../../../src/conformance/wait.ts";
 import { type DeltaHarness, deltaHarness, startPair } from "../../../src/testing/delta_harness.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 import { newSessionId } from "../../../src/session/ids.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import { silentLogger } from "../../../src/kernel/log.ts";
-import { ManualClock } from "../../../src/testing/manual_clock.ts";
+import { ManualClock } from "../../../src/kernel/manual_clock.ts";
 import { ConclaveError } from "../../../src/errors.ts";
 import { SendError } from "../../../src/kernel/send_error.ts";
 import {

@@ -44,6 +44,13 @@ export default definePlugin({
       min: -1,
       description: "Default session timeout, seconds (-1: never)",
     },
+    maxActiveSessions: {
+      type: "integer",
+      default: -1,
+      min: -1,
+      description:
+        "Most sessions held at once; a request that would create one more gets 503 (-1: no limit)",
+    },
     processExpiresFrequency: {
       type: "integer",
       default: 10_000,
@@ -59,7 +66,6 @@ export default definePlugin({
       "notifySessionListenersOnReplication",
       "notifyContainerListenersOnReplication",
       "recordAllActions",
-      "maxActiveSessions",
     ),
   },
   create: (init, components) => {
@@ -70,6 +76,7 @@ export default definePlugin({
       expireSessionsOnShutdown: init.expireSessionsOnShutdown as boolean,
       notifyListenersOnReplication: init.notifyListenersOnReplication as boolean,
       processExpiresFrequency: init.processExpiresFrequency as number,
+      maxActiveSessions: init.maxActiveSessions as number,
     });
   },
 });

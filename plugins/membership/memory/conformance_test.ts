@@ -1,4 +1,4 @@
-import { membershipConformance } from "../../../test/conformance/membership.ts";
+import { membershipConformance } from "../../../src/conformance/membership.ts";
 import { memoryMembershipHarness } from "../../../src/testing/memory_harness.ts";
 
 membershipConformance("MemoryMembership", memoryMembershipHarness);

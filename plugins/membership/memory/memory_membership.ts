@@ -37,6 +37,10 @@ export class MemoryMembership implements Membership, MemoryBeacon {
   #stopBeat: Cancel | undefined;
   #stopCheck: Cancel | undefined;
 
+  get settleTime(): number {
+    return this.#init.frequency;
+  }
+
   constructor(init: MemoryMembershipInit) {
     this.#init = init;
     this.#local = {

@@ -7,12 +7,12 @@ import { afterEach, describe, it } from "node:test";
 import { StartOptions } from "../../../src/interfaces/message.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import { encodeMembership, MembershipKind } from "../../../src/membership/codec.ts";
-import { ManualClock } from "../../../src/testing/manual_clock.ts";
+import { ManualClock } from "../../../src/kernel/manual_clock.ts";
 import { isolatedGroup, multicastNode } from "../../../src/testing/membership_harness.ts";
 import { tcpMember } from "../../../src/testing/tcp_harness.ts";
 import { nodeSockets } from "../../../src/runtime/node_sockets.ts";
 import type { DatagramSocket } from "../../../src/runtime/sockets.ts";
-import { waitFor } from "../../../test/conformance/wait.ts";
+import { waitFor } from "../../../src/conformance/wait.ts";
 import type { McastService } from "./mod.ts";
 
 const ALL = StartOptions.MBR_RX_SEQ | StartOptions.MBR_TX_SEQ;

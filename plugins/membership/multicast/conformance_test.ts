@@ -1,4 +1,4 @@
-import { membershipConformance } from "../../../test/conformance/membership.ts";
+import { membershipConformance } from "../../../src/conformance/membership.ts";
 import { multicastHarness } from "../../../src/testing/membership_harness.ts";
 
 membershipConformance("McastService on 127.0.0.1", () => multicastHarness());

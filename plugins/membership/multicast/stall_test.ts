@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { StartOptions } from "../../../src/interfaces/message.ts";
-import { ManualClock } from "../../../src/testing/manual_clock.ts";
+import { ManualClock } from "../../../src/kernel/manual_clock.ts";
 import { isolatedGroup, multicastNode } from "../../../src/testing/membership_harness.ts";
 import type { McastService } from "./mod.ts";
 

@@ -1,4 +1,4 @@
-import { membershipConformance } from "../../../test/conformance/membership.ts";
+import { membershipConformance } from "../../../src/conformance/membership.ts";
 import { staticHarness } from "../../../src/testing/membership_harness.ts";
 
 membershipConformance("StaticMembershipService on 127.0.0.1", () => staticHarness());

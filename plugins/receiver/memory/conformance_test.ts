@@ -1,4 +1,4 @@
-import { receiverConformance } from "../../../test/conformance/transport.ts";
+import { receiverConformance } from "../../../src/conformance/transport.ts";
 import { memoryTransportHarness } from "../../../src/testing/memory_harness.ts";
 
 receiverConformance("MemoryReceiver", memoryTransportHarness);

@@ -1,4 +1,4 @@
-import { receiverConformance } from "../../../test/conformance/transport.ts";
+import { receiverConformance } from "../../../src/conformance/transport.ts";
 import { tcpTransportHarness } from "../../../src/testing/tcp_harness.ts";
 
 receiverConformance("NioReceiver over TCP", () => tcpTransportHarness());

@@ -107,6 +107,10 @@ export class NioReceiver implements Receiver {
     }
   }
 
+  get authenticatesPeers(): boolean {
+    return this.#options.tls?.requireClientCert === true;
+  }
+
   async stop(): Promise<void> {
     const server = this.#server;
     if (!server) return;

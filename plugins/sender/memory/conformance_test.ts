@@ -1,4 +1,4 @@
-import { senderConformance } from "../../../test/conformance/transport.ts";
+import { senderConformance } from "../../../src/conformance/transport.ts";
 import { memoryTransportHarness } from "../../../src/testing/memory_harness.ts";
 
 senderConformance("MemorySender", memoryTransportHarness);

@@ -1,4 +1,4 @@
-import { senderConformance } from "../../../test/conformance/transport.ts";
+import { senderConformance } from "../../../src/conformance/transport.ts";
 import { tcpTransportHarness } from "../../../src/testing/tcp_harness.ts";
 
 senderConformance(

@@ -10,7 +10,7 @@ import { type ChannelMessage, SendOptions } from "../../../src/interfaces/messag
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import type { ConclaveError } from "../../../src/errors.ts";
 import { SendError } from "../../../src/kernel/send_error.ts";
-import { ManualClock } from "../../../src/testing/manual_clock.ts";
+import { ManualClock } from "../../../src/kernel/manual_clock.ts";
 import { loopbackReceiver, tcpMember, testComponents } from "../../../src/testing/tcp_harness.ts";
 import transportPlugin, { type PooledParallelSender } from "./mod.ts";
 

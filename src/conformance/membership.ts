@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import type { Member, MembershipListener } from "../../src/interfaces/member.ts";
-import type { Membership } from "../../src/interfaces/membership.ts";
-import { StartOptions } from "../../src/interfaces/message.ts";
-import type { ManualClock } from "../../src/testing/manual_clock.ts";
+import type { Member, MembershipListener } from "../interfaces/member.ts";
+import type { Membership } from "../interfaces/membership.ts";
+import { StartOptions } from "../interfaces/message.ts";
+import type { ManualClock } from "../kernel/manual_clock.ts";
 import { waitFor } from "./wait.ts";
 
 /** One node's membership, made by a harness, not started. */

@@ -9,11 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Interceptor, INTERCEPTOR_LINK } from "../../src/interfaces/interceptor.ts";
-import type { Member } from "../../src/interfaces/member.ts";
-import { type ChannelMessage, SendOptions, StartOptions } from "../../src/interfaces/message.ts";
-import { UniqueId } from "../../src/interfaces/unique_id.ts";
-import { InterceptorBase, isInterceptor } from "../../src/kernel/interceptor_base.ts";
+import { type Interceptor, INTERCEPTOR_LINK } from "../interfaces/interceptor.ts";
+import type { Member } from "../interfaces/member.ts";
+import { type ChannelMessage, SendOptions, StartOptions } from "../interfaces/message.ts";
+import { UniqueId } from "../interfaces/unique_id.ts";
+import { InterceptorBase, isInterceptor } from "../kernel/interceptor_base.ts";
 import { deferred } from "./wait.ts";
 
 /** What an interceptor implementation provides to run the suite. */

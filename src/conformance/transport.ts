@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import type { Member } from "../../src/interfaces/member.ts";
-import { type ChannelMessage, SendOptions } from "../../src/interfaces/message.ts";
-import type { Receiver, Sender } from "../../src/interfaces/transport.ts";
-import { UniqueId } from "../../src/interfaces/unique_id.ts";
-import { ConclaveError } from "../../src/errors.ts";
-import { SendError } from "../../src/kernel/send_error.ts";
+import type { Member } from "../interfaces/member.ts";
+import { type ChannelMessage, SendOptions } from "../interfaces/message.ts";
+import type { Receiver, Sender } from "../interfaces/transport.ts";
+import { UniqueId } from "../interfaces/unique_id.ts";
+import { ConclaveError } from "../errors.ts";
+import { SendError } from "../kernel/send_error.ts";
 import { deferred } from "./wait.ts";
 
 /** What a transport implementation provides to run the suites. */

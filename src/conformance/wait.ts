@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ManualClock } from "../../src/testing/manual_clock.ts";
+import type { ManualClock } from "../kernel/manual_clock.ts";
 
 /**
  * Advances `clock` by `step` ms at a time until `predicate` holds; fails after `maxSteps`.

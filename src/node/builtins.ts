@@ -1,5 +1,5 @@
 /**
- * The built-in plugins. Literal imports, so bundlers and `deno compile` see every module.
+ * The built-in plugins, which the node layer hands to the kernel's resolver. Literal imports, so bundlers and `deno compile` see every module.
  *
  * Add a plugin here when you add a folder under `plugins/`; `test/meta/registry_test.ts` fails
  * when one is missing.
@@ -9,6 +9,16 @@
 import type { PluginDescriptor } from "../interfaces/plugin.ts";
 
 type Loader = () => Promise<{ default: PluginDescriptor }>;
+
+let loaded: Promise<readonly PluginDescriptor[]> | undefined;
+
+/** Every built-in descriptor (loaded once). */
+export function builtinPlugins(): Promise<readonly PluginDescriptor[]> {
+  loaded ??= Promise.all(
+    Object.values(BUILTIN_PLUGINS).map(async (load) => (await load()).default),
+  );
+  return loaded;
+}
 
 /** Plugin folder (under `plugins/`) to its loader. */
 export const BUILTIN_PLUGINS: Readonly<Record<string, Loader>> = {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { UniqueId } from "../interfaces/unique_id.ts";
-import { ManualClock } from "../testing/manual_clock.ts";
-import { silentLogger } from "./log.ts";
-import { BACKGROUND_PROCESSOR_DELAY, createNode } from "./node.ts";
+import { ManualClock } from "../kernel/manual_clock.ts";
+import { silentLogger } from "../kernel/log.ts";
+import { BACKGROUND_PROCESSOR_DELAY } from "../kernel/node.ts";
+import { createNode } from "./node.ts";
 import { memoryChannel } from "../testing/memory_config.ts";
 
 /** A started in-memory node whose channel heartbeats are counted. */

@@ -1,19 +1,36 @@
 /**
- * One request's session in library mode (Hono, Fastify): finds the session the cookie names,
- * creates one when the app asks, runs the node's valves around the app (ReplicationValve
- * replicates at the end, JvmRouteBinderValve moves a failed-over session to this node) and
- * tells which `Set-Cookie` to answer with, by SPEC section 4's cookie rules.
- *
- * This is the session half of `Host`'s request handling (src/http/host.ts), for apps that run
- * their own server.
+ * The request path: one request's session, the same for host mode and the Express, Hono and
+ * Fastify doors. It finds the session the cookie names (fetched from where it lives, for a
+ * manager that spreads sessions), creates one when the app asks, runs the app's valves around the
+ * app (ReplicationValve replicates at the end, JvmRouteBinderValve moves a failed-over session to
+ * this node) and tells which `Set-Cookie` to answer with, by SPEC section 4's cookie rules.
  *
  * @module
  */
-import type { Exchange } from "../interfaces/valve.ts";
-import { parseSessionId, withRoute } from "../session/ids.ts";
-import { Session } from "../session/session.ts";
-import type { StoredSession } from "../session/store.ts";
-import { type AppBinding, isExpired } from "./app.ts";
+import { isExpired, type Manager, type SessionRecord } from "../interfaces/manager.ts";
+import type { Exchange, Valve } from "../interfaces/valve.ts";
+import { parseSessionId } from "./ids.ts";
+import { errorResponse } from "./limits.ts";
+import { Session } from "./session.ts";
+
+/** One app's sessions as the request path serves them. */
+export interface AppSessions {
+  readonly manager: Manager;
+  /** Outermost first; none for an app that is not distributable. */
+  readonly valves: readonly Valve[];
+  /** This node's route. */
+  readonly jvmRoute: string;
+  /** The app path: the cookie's `Path`. */
+  readonly path: string;
+  readonly cookieName: string;
+  /** The cookie's `Secure` flag. */
+  readonly secure: boolean;
+  /**
+   * True for an app that is not distributable: no valve replicates, so the path itself ends the
+   * request with the manager (which keeps the session on this node).
+   */
+  readonly completeLocally: boolean;
+}
 
 /** The session API of SPEC section 4, as `Session` offers it. */
 export type SessionApi = Pick<
@@ -32,10 +49,7 @@ export type SessionApi = Pick<
   | "changeId"
 >;
 
-/**
- * The value of a `Cookie` header's cookie `name`. A copy of the helper in src/http/host.ts,
- * which does not export it.
- */
+/** The value of a `Cookie` header's cookie `name` (the first one; none in an oversized header). */
 export function cookieValue(header: string | null | undefined, name: string): string | undefined {
   if (!header || header.length > 8192) return undefined;
   for (const part of header.split(";")) {
@@ -47,47 +61,64 @@ export function cookieValue(header: string | null | undefined, name: string): st
 
 /** The session of one request. */
 export class SessionRequest {
-  readonly #app: AppBinding;
+  readonly #app: AppSessions;
   /** The cookie's value as sent. */
   readonly #raw: string | undefined;
   /** The cookie's value when it parses as a session id. */
   readonly requestedId: string | undefined;
   /** `null`: not looked up yet. */
-  #requested: StoredSession | undefined | null = null;
+  #requested: SessionRecord | undefined | null = null;
   #session: Session | undefined;
-  /** The session as the app sees it: created on its first write (see `LazySession`). */
+  #replicated = false;
+  /** The session as middleware hands it to an app: created on its first write. */
   readonly session: LazySession;
 
-  constructor(app: AppBinding, cookieHeader: string | null | undefined) {
+  constructor(app: AppSessions, cookieHeader: string | null | undefined) {
     this.#app = app;
     this.#raw = cookieValue(cookieHeader, app.cookieName);
     this.requestedId = parseSessionId(this.#raw) ? this.#raw : undefined;
     this.session = new LazySession(this);
   }
 
-  /** The stored session the cookie names, if this node holds it and it has not expired. */
-  requested(): StoredSession | undefined {
+  /**
+   * Brings the requested session here when the manager keeps it elsewhere (BackupManager).
+   * Call before the app runs.
+   */
+  async prepare(): Promise<void> {
+    const { manager } = this.#app;
+    if (!this.requestedId || !manager.fetchSession || manager.findSession(this.requestedId)) {
+      return;
+    }
+    const fetched = await manager.fetchSession(this.requestedId);
+    this.#requested = fetched && !isExpired(fetched, manager.now()) ? fetched : undefined;
+  }
+
+  /** The live session the cookie names, if this node holds it. */
+  requested(): SessionRecord | undefined {
     if (this.#requested === null) {
-      const found = this.requestedId ? this.#app.manager.findSession(this.requestedId) : undefined;
-      this.#requested = found && !isExpired(found, Date.now()) ? found : undefined;
+      this.#requested = this.requestedId
+        ? this.#app.manager.findSession(this.requestedId)
+        : undefined;
     }
     return this.#requested;
   }
 
   /**
-   * The request's session; with `create` (default true) a new one when it has none, like
-   * `ctx.getSession()` in host mode.
+   * The request's session; with `create` (default true) a new one when it has none.
+   *
+   * @throws {SESSION_ERR_TOO_MANY} (with `status` 503) when a new one would pass the limit
    */
   getSession(create = true): Session | null {
     if (this.#session && !this.#session.invalid) return this.#session;
     // Once invalidated, the requested session is gone: never serve it again in this request.
     if (this.#session?.invalid) this.#requested = undefined;
+    const { manager } = this.#app;
     const found = this.requested();
     if (found) {
-      found.lastAccessedTime = Date.now();
-      this.#session = new Session(found, this.#app.manager, false);
+      manager.access(found);
+      this.#session = new Session(found, manager, false);
     } else if (create) {
-      this.#session = new Session(this.#app.manager.createSession(), this.#app.manager, true);
+      this.#session = new Session(manager.createSession(), manager, true);
     }
     return this.#session ?? null;
   }
@@ -106,38 +137,54 @@ export class SessionRequest {
         return request();
       },
       url,
-      jvmRoute: app.node.jvmRoute,
+      jvmRoute: app.jvmRoute,
       requestedId: this.requestedId,
       requestedSession: () => this.requested(),
       get usedSessionId() {
         return used();
       },
-      replicate: async () => {
-        const session = this.#session;
-        if (session) await Promise.all(session.pending);
-        const id = session && !session.invalid ? session.stored.id : this.requested()?.id;
-        if (id) await app.manager.requestCompleted(id);
+      replicate: () => {
+        this.#replicated = true;
+        return this.#complete();
       },
       rebind: () => {
         const found = this.requested();
-        if (!found) return undefined;
-        found.id = withRoute(found.id, app.node.jvmRoute);
-        found.metaDirty = true;
-        return found.id;
+        return found ? app.manager.rebind(found, app.jvmRoute) : undefined;
       },
     };
   }
 
+  /** Waits for the session's pending work, then ends the request with the manager. */
+  async #complete(): Promise<void> {
+    const session = this.#session;
+    if (session) await Promise.all(session.pending);
+    const id = session && !session.invalid ? session.stored.id : this.requested()?.id;
+    if (id) await this.#app.manager.requestCompleted(id);
+  }
+
   /**
-   * Runs `handler` (the app) inside the node's valves, as host mode does; returns the response
-   * the valves let through.
+   * Runs `handler` (the app) inside the app's valves; returns the response the valves let
+   * through, or the request path's own answer to its errors (503 at the session limit).
    */
-  run(url: URL, request: () => Request, handler: () => Promise<Response>): Promise<Response> {
+  async run(
+    url: URL,
+    request: () => Request,
+    handler: () => Promise<Response>,
+  ): Promise<Response> {
     const valves = this.#app.valves;
     const exchange = this.exchange(url, request);
     const step = (i: number): Promise<Response> =>
       i < valves.length ? valves[i].invoke(exchange, () => step(i + 1)) : handler();
-    return step(0);
+    let response: Response;
+    try {
+      response = await step(0);
+    } catch (err) {
+      const answer = errorResponse(err);
+      if (!answer) throw err;
+      response = answer;
+    }
+    if (!this.#replicated && this.#app.completeLocally) await this.#complete();
+    return response;
   }
 
   /**

@@ -1,0 +1,271 @@
+/**
+ * DeltaManager's state transfer: a joining node asks one member after another for every session
+ * until one delivers them whole; a member streams them in chunks, a window of them in flight.
+ *
+ * @module
+ */
+import type { Cancel } from "../../../src/interfaces/clock.ts";
+import type { Member } from "../../../src/interfaces/member.ts";
+import { ConclaveError } from "../../../src/errors.ts";
+import { estimateSize } from "../../../src/session/bundle.ts";
+import { checkDelta } from "../../../src/session/wire_check.ts";
+import type { SessionStore, StoredSession } from "../../../src/session/store.ts";
+import type { ManagerBase } from "../../../src/session/manager_components.ts";
+import { type StateChunk, SYNC } from "./wire.ts";
+
+/** Most sessions per state-transfer chunk: no single giant message, whatever the session count. */
+export const STATE_CHUNK = 500;
+/**
+ * Estimated bytes after which a state-transfer chunk is cut (a chunk holds at least one
+ * session), so that big sessions never make a chunk over `maxFrameSize`: 500 sessions of 100 KB
+ * would be a 50 MB frame, refused at the default 32 MiB, and the joiner would retry forever.
+ */
+export const STATE_CHUNK_BYTES = 256 * 1024;
+/**
+ * State-transfer chunks in flight (sent, not yet acknowledged as applied): the sender encodes
+ * the next while the joiner applies the last, so the joiner's applying alone sets the pace.
+ * About 2 MB of 1 KiB sessions, as 4 chunks of 500 were before chunks were cut by bytes.
+ */
+export const STATE_WINDOW = 8;
+
+/** A state transfer this node awaits: request id, chunk numbers applied, the chunk count. */
+interface Transfer {
+  q: string;
+  applied: Set<number>;
+  total: number | undefined;
+  done: (ok: boolean | "busy") => void;
+}
+
+/** Transfers done and failed, and the last one's duration. */
+export interface TransferCounters {
+  transfers: number;
+  transferFailures: number;
+  transferMs: number;
+}
+
+/** One manager's state transfers, both ways. */
+export class StateTransfer {
+  readonly #options: ManagerBase & { stateTransferTimeout: number };
+  readonly #store: SessionStore;
+  readonly #counters: TransferCounters;
+  #transfer: Transfer | undefined;
+  /** True once this node holds the cluster's state; until then it answers "busy" to joiners. */
+  ready = false;
+
+  constructor(
+    options: ManagerBase & { stateTransferTimeout: number },
+    store: SessionStore,
+    counters: TransferCounters,
+  ) {
+    this.#options = options;
+    this.#store = store;
+    this.#counters = counters;
+  }
+
+  /** Answers a joiner's `state?`: the sessions, or "busy" while this node is joining itself. */
+  answer(q: string, to: Member): void {
+    if (!this.ready) this.answerBusy(q, to);
+    // Stream after acknowledging the request: the requester's receive queue stays free.
+    else void this.#send(q, to);
+  }
+
+  /** Tells a joiner this node holds no state to give yet (still joining, or not started). */
+  answerBusy(q: string, to: Member): void {
+    const busy: StateChunk = {
+      cdm: 1,
+      ctx: this.#options.name,
+      t: "state",
+      q,
+      n: 0,
+      s: [],
+      end: true,
+      busy: true,
+    };
+    // After this message's ack: the asker's receive queue must not wait on us.
+    queueMicrotask(() => void this.#options.channel.send([to], busy, SYNC).catch(() => {}));
+  }
+
+  /** Applies one chunk (all or none), and counts it towards the transfer it belongs to. */
+  received(chunk: StateChunk): void {
+    const { n, total, s } = chunk;
+    if (!Array.isArray(s)) {
+      throw new ConclaveError("SESSION_ERR_REPLICATION", "A state chunk without sessions");
+    }
+    if (
+      !Number.isSafeInteger(n) || n < 0 ||
+      (total !== undefined && (!Number.isSafeInteger(total) || n >= total))
+    ) {
+      throw new ConclaveError(
+        "SESSION_ERR_REPLICATION",
+        `A state chunk numbered ${String(n).slice(0, 20)} of ${String(total).slice(0, 20)}`,
+      );
+    }
+    for (const d of s) checkDelta(d);
+    // apply() merges by versions, so chunks may be applied in any order.
+    for (const delta of s) this.#store.apply(delta);
+    const transfer = this.#transfer;
+    if (transfer && transfer.q === chunk.q) this.#chunkApplied(transfer, chunk);
+  }
+
+  /** Counts the distinct chunks of the transfer; done once every one of them is applied. */
+  #chunkApplied(transfer: Transfer, chunk: StateChunk): void {
+    if (chunk.busy) {
+      transfer.done("busy");
+      return;
+    }
+    const { n, end, total } = chunk;
+    // A sender that names no total sends in order on one connection: its last chunk counts.
+    if (total !== undefined) transfer.total = total;
+    else if (end) transfer.total = n + 1;
+    transfer.applied.add(n);
+    const { logger } = this.#options;
+    const count = transfer.applied.size;
+    const of = transfer.total;
+    logger.debug({ chunk: n, of, sessions: this.#store.size }, "State transfer chunk applied");
+    if (of === undefined) return;
+    if (count >= of) {
+      transfer.done(true);
+    } else if (of >= 20 && Math.floor((count * 10) / of) > Math.floor(((count - 1) * 10) / of)) {
+      logger.info({ chunks: count, of, sessions: this.#store.size }, "State transfer in progress");
+    }
+  }
+
+  async #send(q: string, to: Member): Promise<void> {
+    const { channel, clock, logger, name } = this.#options;
+    const started = clock.now();
+    const all = [...this.#store.sessions()];
+    const ends = chunkEnds(all);
+    const total = Math.max(1, ends.length);
+    // A few chunks in flight: encoding the next overlaps the joiner's decoding of the last.
+    const inFlight = new Set<Promise<void>>();
+    let failed: Error | undefined;
+    try {
+      for (let n = 0; n < total && !failed; n++) {
+        const s = [];
+        for (let i = n === 0 ? 0 : ends[n - 1]; i < (ends[n] ?? 0); i++) {
+          s.push(this.#store.full(all[i]));
+        }
+        const message: StateChunk = {
+          cdm: 1,
+          ctx: name,
+          t: "state",
+          q,
+          n,
+          total,
+          s,
+          end: n === total - 1,
+        };
+        const sent: Promise<void> = channel.send([to], message, SYNC).then(
+          () => void inFlight.delete(sent),
+          (err: Error) => {
+            failed ??= err;
+            inFlight.delete(sent);
+          },
+        );
+        inFlight.add(sent);
+        if (inFlight.size >= STATE_WINDOW) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+      if (failed) throw failed;
+      logger.info(
+        { to: to.name, sessions: all.length, chunks: total, ms: clock.now() - started },
+        "State sent to a joining member",
+      );
+    } catch (err) {
+      logger.warn(
+        { to: to.name, err: (err as Error).message },
+        "State transfer to a member failed",
+      );
+    }
+  }
+
+  /** Asks one member after another for the state until one delivers it whole. */
+  async fetch(): Promise<void> {
+    const { channel, clock, logger, stateTransferTimeout, name } = this.#options;
+    // Ask members that hold the state first: a node joining at the same time has nothing yet.
+    const members = [...channel.getMembers()].sort((a, b) => Number(b.ready) - Number(a.ready));
+    if (members.length === 0) {
+      logger.info("No member seen: starting without sessions");
+      this.ready = true;
+      return;
+    }
+    let busy = 0;
+    const started = clock.now();
+    for (const member of members) {
+      const q = crypto.randomUUID();
+      let cancel: Cancel | undefined;
+      const done = new Promise<boolean | "busy">((resolve) => {
+        this.#transfer = { q, applied: new Set(), total: undefined, done: resolve };
+        cancel = clock.setTimeout(() => resolve(false), stateTransferTimeout * 1000);
+      });
+      try {
+        await channel.send([member], { cdm: 1, ctx: name, t: "state?", q }, SYNC);
+      } catch (err) {
+        cancel?.();
+        this.#counters.transferFailures++;
+        logger.warn(
+          { from: member.name, err: (err as Error).message },
+          "State transfer request failed; trying another member",
+        );
+        continue;
+      }
+      const ok = await done;
+      cancel?.();
+      this.#transfer = undefined;
+      if (ok === "busy") {
+        busy++;
+        logger.info({ from: member.name }, "That member is joining too; asking another");
+        continue;
+      }
+      if (ok) {
+        this.ready = true;
+        this.#counters.transfers++;
+        this.#counters.transferMs = clock.now() - started;
+        logger.info(
+          { from: member.name, sessions: this.#store.size, ms: clock.now() - started },
+          "State transfer done",
+        );
+        return;
+      }
+      this.#counters.transferFailures++;
+      logger.error(
+        { from: member.name, timeout: stateTransferTimeout },
+        "State transfer timed out; trying another member",
+      );
+    }
+    if (busy === members.length) {
+      // Everyone is joining at once: there is no state yet to fetch.
+      this.ready = true;
+      return;
+    }
+    throw new ConclaveError(
+      "NODE_ERR_START",
+      `No member delivered the sessions of ${name} within stateTransferTimeout`,
+    );
+  }
+}
+
+/**
+ * Where each state-transfer chunk ends (exclusive indexes into `sessions`): at most STATE_CHUNK
+ * sessions, cut once the estimated bytes reach STATE_CHUNK_BYTES.
+ */
+export function chunkEnds(sessions: readonly StoredSession[]): number[] {
+  const ends: number[] = [];
+  let count = 0;
+  let bytes = 0;
+  for (let i = 0; i < sessions.length; i++) {
+    let size = 64; // id, times, versions
+    for (const [name, value] of sessions[i].attributes) {
+      size += name.length + 12 + estimateSize(value, STATE_CHUNK_BYTES);
+    }
+    if (count > 0 && (count >= STATE_CHUNK || bytes + size > STATE_CHUNK_BYTES)) {
+      ends.push(i);
+      count = 0;
+      bytes = 0;
+    }
+    count++;
+    bytes += size;
+  }
+  if (count > 0) ends.push(sessions.length);
+  return ends;
+}
