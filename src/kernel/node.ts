@@ -9,7 +9,12 @@ import type { Logger } from "../interfaces/logger.ts";
 import type { Manager } from "../interfaces/manager.ts";
 import type { Valve } from "../interfaces/valve.ts";
 import type { LocalMemberInit, Member } from "../interfaces/member.ts";
-import type { Components, PluginInstances, PluginKind } from "../interfaces/plugin.ts";
+import type {
+  ComponentsOf,
+  KindComponents,
+  PluginInstances,
+  PluginKind,
+} from "../interfaces/plugin.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { runtimeLabel } from "../runtime/detect.ts";
 import { GroupChannel } from "./channel.ts";
@@ -110,7 +115,9 @@ export async function createNode(
   const make = async <K extends PluginKind>(
     slot: Slot,
     kind: K,
-    extra: Partial<Components> = {},
+    // Required where the kind has required components (a manager's channel), optional elsewhere.
+    ...[extra]: Record<never, never> extends KindComponents[K] ? [KindComponents[K]?]
+      : [KindComponents[K]]
   ) => {
     const plugin = await resolvePlugin(slot.className, kind, {
       file: config.file,
@@ -123,7 +130,7 @@ export async function createNode(
       path: slot.path,
       warn: warnUnknown,
     });
-    const components: Components = {
+    const components: ComponentsOf<K> = {
       logger: componentLogger(root, plugin.name),
       clock,
       baseDir: config.baseDir,
@@ -136,7 +143,8 @@ export async function createNode(
           found,
           expected,
         ),
-      ...extra,
+      // Absent only where every component of the kind is optional (the tuple above says so).
+      ...extra as KindComponents[K],
     };
     const instance = await plugin.create(init, components);
     checkInstance(instance, kind, slot, config, plugin.name);

@@ -38,7 +38,7 @@ export default definePlugin({
   create: (init, components) => {
     return new BackupManager({
       ...managerBase(components, "BackupManager"),
-      maxInactiveInterval: init.maxInactiveInterval as number,
+      maxInactiveInterval: init.maxInactiveInterval,
     });
   },
 });
