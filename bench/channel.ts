@@ -46,6 +46,7 @@ import {
   testTls,
   testTlsBlock,
 } from "../src/testing/tcp_harness.ts";
+import { attributeDefaults } from "../src/kernel/config/attributes.ts";
 import { encodeMessageHeader } from "../src/wire/envelope.ts";
 import { FRAME_PREFIX } from "../src/wire/frame.ts";
 import receiverPlugin from "../plugins/receiver/nio/mod.ts";
@@ -492,9 +493,7 @@ function wireBytes(size: number, options: number): number {
 }
 
 async function openLink(transport: Transport, ports: { conclave: number; raw: number }) {
-  const defaults = Object.fromEntries(
-    Object.entries(transportPlugin.attributes).map(([k, spec]) => [k, spec.default]),
-  );
+  const defaults = attributeDefaults(transportPlugin.attributes);
   const sender = await transportPlugin.create({
     ...defaults,
     poolSize: POOL_SIZE,

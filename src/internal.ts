@@ -8,7 +8,12 @@ export { InterceptorBase, isInterceptor } from "./kernel/interceptor_base.ts";
 export { type FaultyMember, SendError, sendToEach } from "./kernel/send_error.ts";
 export { ConclaveError, ConfigError, ERROR_CODES, type ErrorCode } from "./errors.ts";
 export { type Interceptor, INTERCEPTOR_LINK } from "./interfaces/interceptor.ts";
-export type { AttributeSchema, AttributeSpec } from "./interfaces/attributes.ts";
+export type {
+  AttributeSchema,
+  AttributeSpec,
+  AttributeValue,
+  InitOf,
+} from "./interfaces/attributes.ts";
 export type { Cancel, Clock } from "./interfaces/clock.ts";
 export type { Logger } from "./interfaces/logger.ts";
 export type { LocalMemberInit, Member, MembershipListener } from "./interfaces/member.ts";
@@ -17,6 +22,8 @@ export { type ChannelMessage, SendOptions, StartOptions } from "./interfaces/mes
 export { PLUGIN, PLUGIN_KINDS } from "./interfaces/plugin.ts";
 export type {
   Components,
+  ComponentsOf,
+  KindComponents,
   PluginDefinition,
   PluginDescriptor,
   PluginKind,

@@ -39,7 +39,7 @@ export default definePlugin({
   create: (init, components) => {
     const { waitForMembers, ...rest } = init;
     const manager = delta.create(rest, components) as DeltaManager;
-    const wait = waitForMembers as number;
+    const wait = waitForMembers;
     const channel = components.channel;
     if (wait > 0 && channel) {
       const start = manager.start.bind(manager);

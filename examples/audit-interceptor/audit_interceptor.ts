@@ -49,5 +49,5 @@ export default definePlugin({
   attributes: {
     label: { type: "string", default: "audit", description: "Added to every log line" },
   },
-  create: (init, { logger }) => new AuditInterceptor(init.label as string, logger),
+  create: (init, { logger }) => new AuditInterceptor(init.label, logger),
 });

@@ -35,3 +35,34 @@ export type AttributeSpec =
 
 /** The attributes a plugin accepts, by name. `className` is implied and never listed. */
 export type AttributeSchema = Readonly<Record<string, AttributeSpec>>;
+
+/** The value one spec admits once checked: `integer` is a number, a string `enum` its choices. */
+export type AttributeValue<A extends AttributeSpec> = A extends
+  { type: "string"; enum: readonly (infer E extends string)[] } ? E
+  : A extends { type: "string" } ? string
+  : A extends { type: "integer" | "number" } ? number
+  : A extends { type: "boolean" } ? boolean
+  : A extends { type: "object" } ? Record<string, unknown>
+  : A extends { type: "array" } ? unknown[]
+  : unknown;
+
+/** True when the spec names a default, so that the checked attribute is always present. */
+type HasDefault<A> = A extends { default: infer D } ? undefined extends D ? false : true : false;
+
+/**
+ * What `create` receives for a schema: attributes with a default are present, the others may be
+ * absent. A schema typed only as `AttributeSchema` (names unknown) gives a plain record.
+ */
+export type InitOf<S extends AttributeSchema> = string extends keyof S ? Record<string, unknown>
+  : Flatten<
+    & {
+      -readonly [P in keyof S as HasDefault<S[P]> extends true ? P : never]: AttributeValue<S[P]>;
+    }
+    & {
+      -readonly [P in keyof S as HasDefault<S[P]> extends true ? never : P]?:
+        | AttributeValue<S[P]>
+        | undefined;
+    }
+  >;
+
+type Flatten<T> = { [P in keyof T]: T[P] };

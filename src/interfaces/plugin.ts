@@ -3,13 +3,14 @@
  *
  * A plugin is a descriptor made with `definePlugin({ kind, name, create })`. The kernel checks the
  * slot's attributes against `attributes`, then calls `create(init, components)`, where `init` is the
- * validated attributes (defaults filled in) and `components` is what the kernel injects.
+ * validated attributes (defaults filled in), typed from the schema (`InitOf`), and `components` is
+ * what the kernel injects for the plugin's kind (`ComponentsOf`).
  *
  * @module
  */
 import type { ErrorCode } from "../errors.ts";
 import type { SocketProvider } from "../runtime/sockets.ts";
-import type { AttributeSchema } from "./attributes.ts";
+import type { AttributeSchema, InitOf } from "./attributes.ts";
 import type { Valve } from "./valve.ts";
 import type { Clock } from "./clock.ts";
 import type { Interceptor } from "./interceptor.ts";
@@ -54,7 +55,7 @@ export interface PluginInstances {
   clusterListener: unknown;
 }
 
-/** What the kernel hands to `create`. A plugin uses only the parts it needs. */
+/** What the kernel hands to every plugin's `create`. A plugin uses only the parts it needs. */
 export interface Components {
   /** A child logger already bound to `{ component: "<kind>/<name>" }`. */
   logger: Logger;
@@ -70,20 +71,36 @@ export interface Components {
   invalid?: (subPath: string, found: string, expected: string, code?: ErrorCode) => Error;
   /** The runtime's sockets (`node:net` today); absent means the default provider. */
   sockets?: SocketProvider;
-  /** For a sender: the instance configured in its `transport` slot, if any. */
-  transport?: Transport;
-  /** For a manager: the channel it replicates over, and its app's context name. */
-  channel?: ManagerChannel;
-  contextName?: string;
-  /** For a manager: the cluster's `channelSendOptions`. */
-  sendOptions?: number;
 }
+
+/** What the kernel hands to a plugin of one kind besides `Components`. */
+export interface KindComponents {
+  membership: Record<never, never>;
+  receiver: Record<never, never>;
+  /** A sender gets the instance configured in its `transport` slot, if any. */
+  sender: { transport?: Transport };
+  transport: Record<never, never>;
+  interceptor: Record<never, never>;
+  /** A manager gets its channel, its app's context name and the cluster's `channelSendOptions`. */
+  manager: { channel: ManagerChannel; contextName: string; sendOptions: number };
+  valve: Record<never, never>;
+  clusterListener: Record<never, never>;
+}
+
+/** What `create` of a plugin of kind `K` receives. */
+export type ComponentsOf<K extends PluginKind> = Components & KindComponents[K];
 
 /** Marks descriptors across copies of this package. */
 export const PLUGIN: unique symbol = Symbol.for("conclave.plugin") as never;
 
-/** A plugin descriptor; make one with `definePlugin`. */
-export interface PluginDescriptor<K extends PluginKind = PluginKind> {
+/**
+ * A plugin descriptor; make one with `definePlugin`. `S` is its attribute schema; a registry of
+ * descriptors of any schema holds them as `PluginDescriptor<K>` (attributes as a plain record).
+ */
+export interface PluginDescriptor<
+  K extends PluginKind = PluginKind,
+  S extends AttributeSchema = AttributeSchema,
+> {
   readonly [PLUGIN]: true;
   readonly kind: K;
   /** `<kind>/<name>` in kebab case, such as `membership/static`; used in logs. */
@@ -93,22 +110,26 @@ export interface PluginDescriptor<K extends PluginKind = PluginKind> {
   /** Tomcat's fully qualified class names that map to this plugin. */
   readonly aliases: readonly string[];
   /** Accepted attributes; unknown ones warn (or fail with `strict`). */
-  readonly attributes: AttributeSchema;
+  readonly attributes: S;
+  // A method, not a function property: so a descriptor of any schema fits `PluginDescriptor<K>`.
   create(
-    init: Record<string, unknown>,
-    components: Components,
+    init: InitOf<S>,
+    components: ComponentsOf<K>,
   ): PluginInstances[K] | Promise<PluginInstances[K]>;
 }
 
 /** What `definePlugin` takes: the descriptor without its marker, names optional. */
-export interface PluginDefinition<K extends PluginKind> {
+export interface PluginDefinition<
+  K extends PluginKind,
+  S extends AttributeSchema = AttributeSchema,
+> {
   kind: K;
   name: string;
   shortNames?: readonly string[];
   aliases?: readonly string[];
-  attributes?: AttributeSchema;
+  attributes?: S;
   create(
-    init: Record<string, unknown>,
-    components: Components,
+    init: InitOf<S>,
+    components: ComponentsOf<K>,
   ): PluginInstances[K] | Promise<PluginInstances[K]>;
 }

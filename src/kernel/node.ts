@@ -13,7 +13,8 @@ import type { Manager } from "../interfaces/manager.ts";
 import type { Valve } from "../interfaces/valve.ts";
 import type { LocalMemberInit, Member } from "../interfaces/member.ts";
 import type {
-  Components,
+  ComponentsOf,
+  KindComponents,
   PluginDescriptor,
   PluginInstances,
   PluginKind,
@@ -138,19 +139,22 @@ export async function assembleNode(
       builtins: options.builtins,
       ...config.context.positions.get(slot.path),
     });
+  /** Slots whose plugin was already resolved (the interceptors, to find a membership among them). */
+  const resolved = new Map<Slot, PluginDescriptor>();
   const make = async <K extends PluginKind>(
     slot: Slot,
     kind: K,
-    extra: Partial<Components> = {},
-    resolved?: PluginDescriptor,
+    // Required where the kind has required components (a manager's channel), optional elsewhere.
+    ...[extra]: Record<never, never> extends KindComponents[K] ? [KindComponents[K]?]
+      : [KindComponents[K]]
   ) => {
-    const plugin = resolved ?? await resolve(slot, kind);
+    const plugin = resolved.get(slot) ?? await resolve(slot, kind);
     const init = validateAttributes(slot.raw, plugin.attributes, {
       ...config.context,
       path: slot.path,
       warn: warnUnknown,
     });
-    const components: Components = {
+    const components: ComponentsOf<K> = {
       logger: componentLogger(root, plugin.name),
       clock,
       baseDir: config.baseDir,
@@ -163,7 +167,8 @@ export async function assembleNode(
           found,
           expected,
         ),
-      ...extra,
+      // Absent only where every component of the kind is optional (the tuple above says so).
+      ...extra as KindComponents[K],
     };
     const instance = await plugin.create(init, components);
     checkInstance(instance, kind, slot, config, plugin.name);
@@ -175,7 +180,9 @@ export async function assembleNode(
   // an interceptor slot whose plugin is a membership serves as the membership.
   const interceptorPlugins: PluginDescriptor[] = [];
   for (const slot of channelConfig.interceptors) {
-    interceptorPlugins.push(await resolve(slot, ["interceptor", "membership"] as const));
+    const plugin = await resolve(slot, ["interceptor", "membership"] as const);
+    interceptorPlugins.push(plugin);
+    resolved.set(slot, plugin);
   }
   const staticAt = interceptorPlugins.findIndex((p) => p.kind === "membership");
   const staticSlot = staticAt >= 0 ? channelConfig.interceptors[staticAt] : undefined;
@@ -184,7 +191,7 @@ export async function assembleNode(
     log.info({ path: staticSlot.path }, `${staticSlot.className} serves as the membership`);
   }
   const membership = staticSlot
-    ? await make(staticSlot, "membership", {}, interceptorPlugins[staticAt])
+    ? await make(staticSlot, "membership")
     : await make(channelConfig.membership, "membership");
   const receiver = await make(channelConfig.receiver, "receiver");
   const transportSlot = channelConfig.sender.transport;
@@ -193,7 +200,7 @@ export async function assembleNode(
   const interceptors: Interceptor[] = [];
   for (const [i, slot] of channelConfig.interceptors.entries()) {
     if (i === staticAt) continue;
-    interceptors.push(await make(slot, "interceptor", {}, interceptorPlugins[i]));
+    interceptors.push(await make(slot, "interceptor"));
   }
   const coordinator = new ChannelCoordinator(
     { receiver, sender, membership },

@@ -4,10 +4,13 @@
  * @module
  */
 import { PLUGIN } from "../interfaces/plugin.ts";
+import type { AttributeSchema } from "../interfaces/attributes.ts";
 import type { PluginDefinition, PluginDescriptor, PluginKind } from "../interfaces/plugin.ts";
 
 /**
- * Declares a plugin. The module that holds it default-exports the result.
+ * Declares a plugin. The module that holds it default-exports the result. `create` receives the
+ * attributes typed from the schema (a default makes one always present) and the components of
+ * its kind (a manager's channel, a sender's transport).
  *
  * @example Declaring an interceptor
  * ```ts
@@ -15,20 +18,22 @@ import type { PluginDefinition, PluginDescriptor, PluginKind } from "../interfac
  *   kind: "interceptor",
  *   name: "interceptor/audit",
  *   attributes: { prefix: { type: "string", default: "audit" } },
- *   create: (init, { logger }) => new AuditInterceptor(init.prefix as string, logger),
+ *   create: (init, { logger }) => new AuditInterceptor(init.prefix, logger),
  * });
  * ```
  */
-export function definePlugin<K extends PluginKind>(
-  definition: PluginDefinition<K>,
-): PluginDescriptor<K> {
+export function definePlugin<
+  K extends PluginKind,
+  const S extends AttributeSchema = Record<never, never>,
+>(definition: PluginDefinition<K, S>): PluginDescriptor<K, S> {
   return Object.freeze({
     [PLUGIN]: true as const,
     kind: definition.kind,
     name: definition.name,
     shortNames: definition.shortNames ?? [],
     aliases: definition.aliases ?? [],
-    attributes: definition.attributes ?? {},
+    // No schema: the `Record<never, never>` default of S.
+    attributes: definition.attributes ?? ({} as S),
     create: definition.create,
   });
 }

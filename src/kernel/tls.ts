@@ -104,12 +104,12 @@ export interface ConnectionSettings {
 
 /** Reads the settings shared by `NioReceiver` and `PooledParallelSender` from checked attributes. */
 export function connectionSettings(
-  init: Record<string, unknown>,
+  init: { readonly maxFrameSize: number; readonly timeout: number; readonly tls?: unknown },
   components: Components,
 ): ConnectionSettings {
   return {
-    maxFrameSize: init.maxFrameSize as number,
-    timeout: init.timeout as number,
+    maxFrameSize: init.maxFrameSize,
+    timeout: init.timeout,
     tls: loadTls(init.tls, components),
     sockets: components.sockets ?? nodeSockets,
     clock: components.clock,

@@ -7,7 +7,7 @@
 import type { Clock } from "../interfaces/clock.ts";
 import type { Logger } from "../interfaces/logger.ts";
 import type { ManagerChannel } from "../interfaces/manager.ts";
-import type { Components } from "../interfaces/plugin.ts";
+import type { ComponentsOf } from "../interfaces/plugin.ts";
 import { ConclaveError } from "../errors.ts";
 
 export interface ManagerBase {
@@ -21,7 +21,7 @@ export interface ManagerBase {
 }
 
 /** The shared part of a manager's options; throws when built outside a cluster. */
-export function managerBase(components: Components, manager: string): ManagerBase {
+export function managerBase(components: ComponentsOf<"manager">, manager: string): ManagerBase {
   const { channel, clock, logger, localMember, contextName, sendOptions } = components;
   if (!channel) {
     throw new ConclaveError("CHANNEL_ERR_PLUGIN_FAILED", `${manager} needs the cluster's channel`);

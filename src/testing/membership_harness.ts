@@ -3,10 +3,12 @@
  *
  * @module
  */
+import type { InitOf } from "../interfaces/attributes.ts";
 import { INTERCEPTOR_LINK } from "../interfaces/interceptor.ts";
 import type { Member } from "../interfaces/member.ts";
 import { StartOptions } from "../interfaces/message.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
+import { attributeDefaults } from "../kernel/config/attributes.ts";
 import { ChannelCoordinator } from "../kernel/coordinator.ts";
 import { InterceptorBase } from "../kernel/interceptor_base.ts";
 import { silentLogger } from "../kernel/log.ts";
@@ -18,6 +20,9 @@ import { type StaticEntry, StaticMembershipService } from "../../plugins/members
 import transportPlugin from "../../plugins/transport/pooled-parallel/mod.ts";
 import { ManualClock } from "../kernel/manual_clock.ts";
 import { loopbackReceiver, testComponents } from "./tcp_harness.ts";
+
+/** Attributes of the multicast membership that a test sets. */
+type MulticastAttributes = Partial<InitOf<typeof multicastPlugin.attributes>>;
 
 /**
  * A socket provider whose datagrams can be cut off, as a crash or a pulled cable would, or held
@@ -76,7 +81,7 @@ export async function multicastNode(
   clock: ManualClock,
   group: { port: number; domain: string },
   port: number,
-  extra: Record<string, unknown> = {},
+  extra: MulticastAttributes = {},
 ): Promise<{ membership: McastService; net: ReturnType<typeof silenceable> }> {
   const net = silenceable();
   const membership = await multicastPlugin.create({
@@ -89,6 +94,8 @@ export async function multicastNode(
     domain: group.domain,
     localLoopbackDisabled: false,
     secret: "",
+    recoveryCounter: 10,
+    recoverySleepTime: 5000,
     ...extra,
   }, testComponents({ clock, sockets: net.sockets })) as McastService;
   membership.setLocalMemberProperties({ host: "127.0.0.1", port });
@@ -96,7 +103,7 @@ export async function multicastNode(
 }
 
 /** Multicast membership on 127.0.0.1 (TTL 1), a fresh port and domain per harness. */
-export function multicastHarness(extra: Record<string, unknown> = {}): MembershipHarness {
+export function multicastHarness(extra: MulticastAttributes = {}): MembershipHarness {
   const clock = new ManualClock();
   const group = isolatedGroup();
   const nodes: MembershipNode[] = [];
@@ -146,9 +153,7 @@ export function staticHarness(extra: { secret?: string } = {}): MembershipHarnes
       });
       const receiver = await loopbackReceiver(0, components);
       const transport = await transportPlugin.create({
-        ...Object.fromEntries(
-          Object.entries(transportPlugin.attributes).map(([k, s]) => [k, s.default]),
-        ),
+        ...attributeDefaults(transportPlugin.attributes),
         timeout: 1000,
       }, components);
       const membership = new StaticMembershipService({

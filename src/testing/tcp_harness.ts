@@ -11,6 +11,7 @@ import type { Components } from "../interfaces/plugin.ts";
 import type { Receiver, Sender } from "../interfaces/transport.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { systemClock } from "../kernel/clock.ts";
+import { attributeDefaults } from "../kernel/config/attributes.ts";
 import { silentLogger } from "../kernel/log.ts";
 import type { TlsMaterial } from "../runtime/sockets.ts";
 import type { TransportHarness } from "../conformance/transport.ts";
@@ -101,9 +102,7 @@ export function tcpTransportHarness(
       return receiver;
     },
     async sender(): Promise<Sender> {
-      const attributes = Object.fromEntries(
-        Object.entries(transportPlugin.attributes).map(([k, spec]) => [k, spec.default]),
-      );
+      const attributes = attributeDefaults(transportPlugin.attributes);
       if (tls) attributes.tls = testTlsBlock("node2");
       const sender = options.sender === "transmitter"
         ? await senderPlugin.create({ tls: attributes.tls }, components())

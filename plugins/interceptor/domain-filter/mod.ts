@@ -59,6 +59,5 @@ export default definePlugin({
   attributes: {
     domain: { type: "string", description: "The domain to keep; default: the local member's" },
   },
-  create: (init, { logger }) =>
-    new DomainFilterInterceptor(init.domain as string | undefined, logger),
+  create: (init, { logger }) => new DomainFilterInterceptor(init.domain, logger),
 });

@@ -53,8 +53,8 @@ export default definePlugin({
   },
   create: (init, { logger }) =>
     new MessageDispatchInterceptor({
-      maxQueueSize: init.maxQueueSize as number,
-      alwaysSend: init.alwaysSend as boolean,
+      maxQueueSize: init.maxQueueSize,
+      alwaysSend: init.alwaysSend,
       logger,
     }),
 });

@@ -38,10 +38,10 @@ export default definePlugin({
   },
   create: (init, { clock, logger, sockets }) =>
     new TcpFailureDetector({
-      connectTimeout: init.connectTimeout as number,
-      removeSuspectsTimeout: (init.removeSuspectsTimeout as number) < 0
+      connectTimeout: init.connectTimeout,
+      removeSuspectsTimeout: init.removeSuspectsTimeout < 0
         ? -1
-        : (init.removeSuspectsTimeout as number) * 1000,
+        : init.removeSuspectsTimeout * 1000,
       sockets: sockets ?? nodeSockets,
       clock,
       logger,

@@ -51,9 +51,9 @@ export default definePlugin({
   create: (init, components) => {
     return new BackupManager({
       ...managerBase(components, "BackupManager"),
-      maxInactiveInterval: init.maxInactiveInterval as number,
-      maxActiveSessions: init.maxActiveSessions as number,
-      processExpiresFrequency: init.processExpiresFrequency as number,
+      maxInactiveInterval: init.maxInactiveInterval,
+      maxActiveSessions: init.maxActiveSessions,
+      processExpiresFrequency: init.processExpiresFrequency,
     });
   },
 });

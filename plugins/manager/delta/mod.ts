@@ -71,12 +71,12 @@ export default definePlugin({
   create: (init, components) => {
     return new DeltaManager({
       ...managerBase(components, "DeltaManager"),
-      stateTransferTimeout: init.stateTransferTimeout as number,
-      maxInactiveInterval: init.maxInactiveInterval as number,
-      expireSessionsOnShutdown: init.expireSessionsOnShutdown as boolean,
-      notifyListenersOnReplication: init.notifyListenersOnReplication as boolean,
-      processExpiresFrequency: init.processExpiresFrequency as number,
-      maxActiveSessions: init.maxActiveSessions as number,
+      stateTransferTimeout: init.stateTransferTimeout,
+      maxInactiveInterval: init.maxInactiveInterval,
+      expireSessionsOnShutdown: init.expireSessionsOnShutdown,
+      notifyListenersOnReplication: init.notifyListenersOnReplication,
+      processExpiresFrequency: init.processExpiresFrequency,
+      maxActiveSessions: init.maxActiveSessions,
     });
   },
 });

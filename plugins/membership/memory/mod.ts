@@ -30,10 +30,10 @@ export default definePlugin({
   },
   create: (init, { clock, logger, localMember }) =>
     new MemoryMembership({
-      network: MemoryNetwork.named(init.network as string),
+      network: MemoryNetwork.named(init.network),
       local: localMember,
-      frequency: init.frequency as number,
-      dropTime: init.dropTime as number,
+      frequency: init.frequency,
+      dropTime: init.dropTime,
       clock,
       logger,
     }),

@@ -75,8 +75,8 @@ export default definePlugin({
   },
   create: (init) =>
     new MemoryReceiver(
-      MemoryNetwork.named(init.network as string),
-      init.port as number,
-      init.autoBind as number,
+      MemoryNetwork.named(init.network),
+      init.port,
+      init.autoBind,
     ),
 });

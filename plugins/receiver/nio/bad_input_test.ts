@@ -9,6 +9,7 @@ import { afterEach, describe, it } from "node:test";
 import { Encoder } from "cbor-x";
 import { type ChannelMessage, SendOptions } from "../../../src/interfaces/message.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
+import { attributeDefaults } from "../../../src/kernel/config/attributes.ts";
 import { captureLogger } from "../../../src/testing/capture_logger.ts";
 import { tcpMember, testComponents, testTlsBlock } from "../../../src/testing/tcp_harness.ts";
 import { decodeHeader, encodeMessageHeader, FrameType } from "../../../src/wire/envelope.ts";
@@ -67,9 +68,7 @@ function exchange(port: number, bytes: Uint8Array, end = false): Promise<Uint8Ar
 /** A healthy send through a real transport, to show the receiver still works. */
 async function stillServes(port: number, got: ChannelMessage[]): Promise<void> {
   const transport = await transportPlugin.create(
-    Object.fromEntries(
-      Object.entries(transportPlugin.attributes).map(([k, s]) => [k, s.default]),
-    ),
+    attributeDefaults(transportPlugin.attributes),
     testComponents(),
   );
   await transport.start();
@@ -188,9 +187,7 @@ describe("NioReceiver over mutual TLS", () => {
     const rx = await startReceiver({ tls: true });
     try {
       const sender = await transportPlugin.create({
-        ...Object.fromEntries(
-          Object.entries(transportPlugin.attributes).map(([k, s]) => [k, s.default]),
-        ),
+        ...attributeDefaults(transportPlugin.attributes),
         tls: testTlsBlock("node2"),
       }, testComponents());
       await sender.start();

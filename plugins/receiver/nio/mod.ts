@@ -75,9 +75,9 @@ export default definePlugin({
   },
   create: (init, components) =>
     new NioReceiver({
-      address: init.address as string,
-      port: init.port as number,
-      autoBind: init.autoBind as number,
+      address: init.address,
+      port: init.port,
+      autoBind: init.autoBind,
       ...connectionSettings(init, components),
     }),
 });

@@ -55,5 +55,5 @@ export default definePlugin({
   attributes: {
     network: { type: "string", default: "default", description: "Name of the in-memory network" },
   },
-  create: (init) => new MemorySender(MemoryNetwork.named(init.network as string)),
+  create: (init) => new MemorySender(MemoryNetwork.named(init.network)),
 });

@@ -14,6 +14,7 @@ import type { Member } from "../../../src/interfaces/member.ts";
 import type { ChannelMessage } from "../../../src/interfaces/message.ts";
 import type { Sender, Transport } from "../../../src/interfaces/transport.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
+import { attributeDefaults } from "../../../src/kernel/config/attributes.ts";
 import { loadTls, TLS_ATTRIBUTE } from "../../../src/kernel/tls.ts";
 import {
   createTransport,
@@ -46,13 +47,6 @@ export class ReplicationTransmitter implements Sender {
   }
 }
 
-/** The transport's attributes with their defaults, for a sender whose slot has no transport. */
-function transportDefaults(): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(TRANSPORT_ATTRIBUTES).map(([name, spec]) => [name, spec.default]),
-  );
-}
-
 export default definePlugin({
   kind: "sender",
   name: "sender/replication-transmitter",
@@ -60,7 +54,9 @@ export default definePlugin({
   aliases: ["org.apache.catalina.tribes.transport.ReplicationTransmitter"],
   attributes: { tls: TLS_ATTRIBUTE },
   create: (init, components) => {
-    const transport = components.transport ?? createTransport(transportDefaults(), components);
+    // A sender whose slot has no transport: the transport at its defaults.
+    const transport = components.transport ??
+      createTransport(attributeDefaults(TRANSPORT_ATTRIBUTES), components);
     const tls = loadTls(init.tls, components);
     if (tls) {
       if (!(transport instanceof PooledParallelSender)) {

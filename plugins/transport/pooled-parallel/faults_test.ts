@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { setImmediate } from "node:timers";
 import { afterEach, describe, it } from "node:test";
+import type { InitOf } from "../../../src/interfaces/attributes.ts";
 import { type ChannelMessage, SendOptions } from "../../../src/interfaces/message.ts";
 import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import type { ConclaveError } from "../../../src/errors.ts";
+import { attributeDefaults } from "../../../src/kernel/config/attributes.ts";
 import { SendError } from "../../../src/kernel/send_error.ts";
 import { ManualClock } from "../../../src/kernel/manual_clock.ts";
 import { loopbackReceiver, tcpMember, testComponents } from "../../../src/testing/tcp_harness.ts";
@@ -20,10 +22,11 @@ function message(payload: Uint8Array, options: number): ChannelMessage {
   return { options, timestamp: Date.now(), uniqueId: UniqueId.random(), address: self, payload };
 }
 
-function transport(clock = new ManualClock(), attributes: Record<string, unknown> = {}) {
-  const init = Object.fromEntries(
-    Object.entries(transportPlugin.attributes).map(([k, s]) => [k, s.default]),
-  );
+function transport(
+  clock = new ManualClock(),
+  attributes: Partial<InitOf<typeof transportPlugin.attributes>> = {},
+) {
+  const init = attributeDefaults(transportPlugin.attributes);
   return transportPlugin.create({ ...init, ...attributes }, testComponents({ clock })) as Promise<
     PooledParallelSender
   >;

@@ -13,7 +13,7 @@
 import { definePlugin } from "../../../src/kernel/plugin.ts";
 import { connectionSettings, TLS_ATTRIBUTE } from "../../../src/kernel/tls.ts";
 import { JAVA_SOCKET_OPTIONS, javaTuning } from "../../../src/kernel/tuning.ts";
-import type { AttributeSchema } from "../../../src/interfaces/attributes.ts";
+import type { AttributeSchema, InitOf } from "../../../src/interfaces/attributes.ts";
 import type { Components } from "../../../src/interfaces/plugin.ts";
 import { DEFAULT_MAX_FRAME_SIZE } from "../../../src/wire/frame.ts";
 import { PooledParallelSender } from "./transport.ts";
@@ -21,7 +21,7 @@ import { PooledParallelSender } from "./transport.ts";
 export { PooledParallelSender };
 
 /** The transport's attributes; `ReplicationTransmitter` accepts `tls` and passes it down. */
-export const TRANSPORT_ATTRIBUTES: AttributeSchema = {
+export const TRANSPORT_ATTRIBUTES = {
   poolSize: { type: "integer", default: 25, min: 1, description: "Most sends in flight at once" },
   maxWait: {
     type: "integer",
@@ -68,20 +68,20 @@ export const TRANSPORT_ATTRIBUTES: AttributeSchema = {
   },
   tls: TLS_ATTRIBUTE,
   ...javaTuning(...JAVA_SOCKET_OPTIONS, "directBuffer", "throwOnFailedAck"),
-};
+} as const satisfies AttributeSchema;
 
 /** Builds the transport from validated attributes. */
 export function createTransport(
-  init: Record<string, unknown>,
+  init: InitOf<typeof TRANSPORT_ATTRIBUTES>,
   components: Components,
 ): PooledParallelSender {
   return new PooledParallelSender({
-    poolSize: init.poolSize as number,
-    maxWait: init.maxWait as number,
-    keepAliveCount: init.keepAliveCount as number,
-    keepAliveTime: init.keepAliveTime as number,
-    maxRetryAttempts: init.maxRetryAttempts as number,
-    maxQueuedBytes: init.maxQueuedBytes as number,
+    poolSize: init.poolSize,
+    maxWait: init.maxWait,
+    keepAliveCount: init.keepAliveCount,
+    keepAliveTime: init.keepAliveTime,
+    maxRetryAttempts: init.maxRetryAttempts,
+    maxQueuedBytes: init.maxQueuedBytes,
     ...connectionSettings(init, components),
   });
 }

@@ -54,5 +54,5 @@ export default definePlugin({
     enabled: { type: "boolean", default: true, description: "Rebind failed-over sessions" },
     sessionIdAttribute: { type: "any", description: "Tomcat; no effect" },
   },
-  create: (init, { logger }) => new JvmRouteBinderValve(init.enabled as boolean, logger),
+  create: (init, { logger }) => new JvmRouteBinderValve(init.enabled, logger),
 });

@@ -67,7 +67,7 @@ export default definePlugin({
     primaryIndicatorName: { type: "any", description: "Tomcat; no effect" },
   },
   create: (init, components) => {
-    const text = init.filter as string;
+    const text = init.filter;
     let filter: RegExp | undefined;
     try {
       filter = text ? new RegExp(text) : undefined;

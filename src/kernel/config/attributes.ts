@@ -5,7 +5,7 @@
  * @module
  */
 import { describeValue } from "../../errors.ts";
-import type { AttributeSchema, AttributeSpec } from "../../interfaces/attributes.ts";
+import type { AttributeSchema, AttributeSpec, InitOf } from "../../interfaces/attributes.ts";
 import { configError, isPlainObject, setOwn } from "./config_error.ts";
 import { childPath } from "./json.ts";
 import type { AttributeContext } from "./types.ts";
@@ -42,6 +42,16 @@ export function validateAttributes(
     }
   }
   return result;
+}
+
+/**
+ * Every attribute of `schema` at its default (`undefined` where it has none), unchecked and
+ * uncopied: for building a plugin in code from its defaults.
+ */
+export function attributeDefaults<S extends AttributeSchema>(schema: S): InitOf<S> {
+  return Object.fromEntries(
+    Object.entries(schema).map(([name, spec]) => [name, spec.default]),
+  ) as InitOf<S>;
 }
 
 /** What a value of this spec looks like, for "expected": `an integer from 1 to 65535`. */
