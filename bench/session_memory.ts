@@ -71,7 +71,7 @@ function collectGarbage(): void {
 }
 
 let counter = 0;
-/** A session as `bench/lib/http_app.ts` seeds it, in `origin`, not yet replicated. */
+/** A session as `bench/http/app.ts` seeds it, in `origin`, not yet replicated. */
 function seed(origin: SessionStore): StoredSession {
   const hex = (counter++).toString(16).padStart(8, "0") + randomBytes(12).toString("hex");
   const session = new StoredSession(`${hex}.node1`, Date.now(), 1800);

@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { createConnection, createServer, type Socket } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { sleep, summary } from "./http_util.ts";
+import { sleep, summary } from "../http/util.ts";
 import { now } from "./shared_clock.ts";
 
 const MESSAGE = 1024;

@@ -1,6 +1,6 @@
 /**
  * The app `bench/http.ts` serves from every Conclave node (host mode). The same routes as
- * `http_express_redis.ts`, with the same 1 KiB attribute:
+ * `express_redis.ts`, with the same 1 KiB attribute:
  *
  * - `/write`: sets `data` (a 1 KiB string), `t` (when, ms since the epoch, sub-ms) and the counter
  *   `n` + 1; answers `{"node","n","bytes"}`.
@@ -18,9 +18,9 @@ import { randomBytes } from "node:crypto";
 import process from "node:process";
 import type { ConclaveContext } from "../../src/http/host.ts";
 import type { SessionListener } from "../../src/interfaces/session_listener.ts";
-import { benchManagers } from "./http_manager.ts";
-import { now } from "./shared_clock.ts";
-import { windowed } from "./windowed.ts";
+import { benchManagers } from "./manager.ts";
+import { now } from "../lib/shared_clock.ts";
+import { windowed } from "../lib/windowed.ts";
 
 const KIB = 1024;
 /** The attribute `/write` sets: one string of 1 KiB (one byte per character). */
