@@ -18,6 +18,7 @@ import { randomBytes } from "node:crypto";
 import process from "node:process";
 import type { ConclaveContext } from "../../src/http/host.ts";
 import type { SessionListener } from "../../src/interfaces/session_listener.ts";
+import { collectGarbage } from "../lib/gc.ts";
 import { benchManagers } from "./manager.ts";
 import { now } from "../lib/shared_clock.ts";
 import { windowed } from "../lib/windowed.ts";
@@ -56,20 +57,6 @@ function answer(node: string, n: unknown, data: unknown): Response {
     n: typeof n === "number" ? n : null,
     bytes: typeof data === "string" ? data.length : 0,
   });
-}
-
-function collectGarbage(): boolean {
-  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
-  if (g.Bun) {
-    g.Bun.gc(true);
-    return true;
-  }
-  if (typeof g.gc === "function") {
-    g.gc();
-    g.gc();
-    return true;
-  }
-  return false;
 }
 
 async function seed(url: URL): Promise<Response> {
