@@ -39,8 +39,6 @@ export interface ProcessOptions {
   name: string;
   /** The command and its arguments. */
   argv: readonly string[];
-  /** The working directory; the repository by default (tsx resolves from it). */
-  cwd?: string;
   /** Extra environment variables. */
   env?: Record<string, string>;
   /** Copies stdout to this file as well. */
@@ -73,7 +71,7 @@ export class LoggedProcess {
     const [command, ...args] = options.argv;
     this.#log = options.logFile ? createWriteStream(options.logFile) : undefined;
     this.#child = spawn(command, args, {
-      cwd: options.cwd ?? REPO,
+      cwd: REPO, // tsx resolves from the working directory
       env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
@@ -117,11 +115,6 @@ export class LoggedProcess {
   /** The last 4000 characters the process wrote on stderr. */
   get stderr(): string {
     return this.#stderr;
-  }
-
-  /** Every complete line of stdout and stderr, pino lines included, in arrival order. */
-  text(): readonly string[] {
-    return this.#text;
   }
 
   /** The index the next line will get: pass it as `from` to see only later lines. */
@@ -338,18 +331,6 @@ export class NodeProcess extends LoggedProcess {
   started(timeoutMs = 20_000): Promise<LogLine> {
     return this.waitFor('"Node started"', started, { timeoutMs });
   }
-}
-
-/** Spawns a node and resolves once it logged "Node started"; a node that does not is killed. */
-export async function startNode(options: NodeOptions, timeoutMs = 20_000): Promise<NodeProcess> {
-  const node = new NodeProcess(options);
-  try {
-    await node.started(timeoutMs);
-  } catch (error) {
-    await node.stop(0);
-    throw error;
-  }
-  return node;
 }
 
 /** Matches the line a ready node logs. */
