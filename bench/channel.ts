@@ -54,6 +54,8 @@ import transportPlugin from "../plugins/transport/pooled-parallel/mod.ts";
 import { FLAG_ACK, RawClient, type RawCounters, rawFrame, rawServer } from "./lib/raw.ts";
 import { fixed, int, median, percentile, spreadPercent, table } from "./lib/stats.ts";
 import { benchFlags } from "./lib/flags.ts";
+import { runtimeCommand } from "../test/helpers/runtime.ts";
+import { detectRuntime } from "../src/runtime/detect.ts";
 
 type Transport = "tcp" | "tls";
 type Mode = "async" | "sync-ack";
@@ -64,13 +66,7 @@ const POOL_SIZE = 10_000;
 
 // ---------------------------------------------------------------- runtime and flags
 
-const runtimeGlobals = globalThis as {
-  Deno?: { version: { deno: string } };
-  Bun?: { version: string };
-};
-const RUNTIME = runtimeGlobals.Deno ? "deno" : runtimeGlobals.Bun ? "bun" : "node";
-const RUNTIME_VERSION = runtimeGlobals.Deno?.version.deno ?? runtimeGlobals.Bun?.version ??
-  process.versions.node;
+const { name: RUNTIME, version: RUNTIME_VERSION } = detectRuntime();
 
 interface Settings {
   quick: boolean;
@@ -110,16 +106,6 @@ function parseFlags(argv: readonly string[]): Settings & { role: string } {
     verbose: argv.includes("--verbose"),
     reuseId: argv.includes("--reuse-id"),
   };
-}
-
-/** The command that runs this file on the current runtime. */
-function childCommand(script: string): string[] {
-  if (RUNTIME === "deno") return ["run", "-A", script];
-  if (RUNTIME === "bun") return [script];
-  const execArgv = process.execArgv.some((a) => a.includes("tsx"))
-    ? process.execArgv
-    : ["--import", "tsx"];
-  return [...execArgv, script];
 }
 
 /** Warnings and errors of the transport go to stderr, tagged with the role; the rest is dropped. */
@@ -529,9 +515,11 @@ async function senderRole(settings: Settings): Promise<void> {
     console.log(`# ${TEST_CERTS} has no test certificates: TLS rows skipped`);
   }
   const script = fileURLToPath(import.meta.url);
+  // The receiver gets this process's flags too (`--cpu-prof` profiles both).
+  const { command, args } = runtimeCommand(script, { inheritExecArgv: true });
   const child = spawn(
-    process.execPath,
-    [...childCommand(script), "--role=receiver", `--transports=${transports.join(",")}`],
+    command,
+    [...args, "--role=receiver", `--transports=${transports.join(",")}`],
     { stdio: ["pipe", "pipe", "inherit"] },
   );
   const receiver = new ChildLink(child);

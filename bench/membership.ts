@@ -37,8 +37,9 @@ import { cpus, loadavg } from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
-import { killAll, type LogLine, NodeProcess } from "./lib/membership_process.ts";
+import { killAll, logged, NodeProcess } from "../test/helpers/node_process.ts";
+import { REPO } from "../test/helpers/runtime.ts";
+import { detectRuntime } from "../src/runtime/detect.ts";
 import { percentile, table } from "./lib/stats.ts";
 import { benchFlags } from "./lib/flags.ts";
 import { loopbackChannel } from "../src/testing/loopback_channel.ts";
@@ -46,14 +47,7 @@ import { loopbackChannel } from "../src/testing/loopback_channel.ts";
 type Kind = "static" | "multicast";
 type StopSignal = "SIGKILL" | "SIGTERM";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const runtimeGlobals = globalThis as {
-  Deno?: { version: { deno: string } };
-  Bun?: { version: string };
-};
-const RUNTIME = runtimeGlobals.Deno ? "deno" : runtimeGlobals.Bun ? "bun" : "node";
-const RUNTIME_VERSION = runtimeGlobals.Deno?.version.deno ?? runtimeGlobals.Bun?.version ??
-  process.versions.node;
+const { name: RUNTIME, version: RUNTIME_VERSION } = detectRuntime();
 
 /** Goals, printed beside the figures. */
 const GOAL_KILL_P99 = 1000;
@@ -191,16 +185,6 @@ async function makeCluster(kind: Kind, dir: string, settings: Settings): Promise
 
 // ---------------------------------------------------------------- nodes
 
-/** The command that runs `script` on this runtime (Node reuses this process's tsx loader). */
-function runtimeCommand(script: string): { command: string; args: string[] } {
-  if (RUNTIME === "deno") return { command: process.execPath, args: ["run", "-A", script] };
-  if (RUNTIME === "bun") return { command: process.execPath, args: [script] };
-  const execArgv = process.execArgv.some((a) => a.includes("tsx"))
-    ? process.execArgv
-    : ["--import", "tsx"];
-  return { command: process.execPath, args: [...execArgv, script] };
-}
-
 let logDir = "";
 
 function startProcess(
@@ -211,46 +195,28 @@ function startProcess(
   settings: Settings,
   extra: string[] = [],
 ): NodeProcess {
-  const { command, args } = runtimeCommand(join(ROOT, script));
-  return new NodeProcess(
+  return new NodeProcess({
     name,
-    port,
-    command,
-    [
-      ...args,
-      "--config",
-      cluster.configFile,
-      "--jvm-route",
-      name,
-      "--receiver-port",
-      String(port),
-      "--log-level",
-      settings.logLevel,
-      ...extra,
-    ],
-    join(logDir, `${cluster.kind}-${name}.log`),
-  );
+    entry: join(REPO, script),
+    inheritExecArgv: true,
+    config: cluster.configFile,
+    jvmRoute: name,
+    receiverPort: port,
+    args: ["--log-level", settings.logLevel, ...extra],
+    logFile: join(logDir, `${cluster.kind}-${name}.log`),
+  });
 }
 
-const isMsg = (msg: string, jvmRoute?: string) => (line: LogLine) =>
-  line.msg === msg && (jvmRoute === undefined || line.fields.jvmRoute === jvmRoute);
-
-function failure(node: NodeProcess, what: string): Error {
-  const status = node.alive ? "running" : `exited (${node.exitCode ?? node.exitSignal})`;
-  return new Error(`${node.name} ${what} (${status}); stderr: ${node.stderr.trim() || "-"}`);
-}
-
-async function waitStarted(node: NodeProcess): Promise<void> {
-  if (!(await node.waitFor(isMsg("Node started"), 0, START_TIMEOUT))) {
-    throw failure(node, `did not log "Node started" within ${START_TIMEOUT} ms`);
-  }
+function waitStarted(node: NodeProcess): Promise<unknown> {
+  return node.started(START_TIMEOUT);
 }
 
 /** Waits until `node` logged "Member added" for `member` at or after line `from`. */
-async function waitAdded(node: NodeProcess, member: string, from: number): Promise<void> {
-  if (!(await node.waitFor(isMsg("Member added", member), from, JOIN_TIMEOUT))) {
-    throw failure(node, `did not log "Member added" for ${member} within ${JOIN_TIMEOUT} ms`);
-  }
+function waitAdded(node: NodeProcess, member: string, from: number): Promise<unknown> {
+  return node.waitFor(`"Member added" for ${member}`, logged("Member added", member), {
+    from,
+    timeoutMs: JOIN_TIMEOUT,
+  });
 }
 
 // ---------------------------------------------------------------- detection trials
@@ -287,27 +253,26 @@ async function trial(
     const marks = survivors.map((s) => s.mark());
     const sentAt = victim.signal(signal);
     const detections = await Promise.all(survivors.map(async (s, i): Promise<Detection> => {
-      const line = await s.waitFor(
-        isMsg("Member disappeared", victimName),
-        marks[i],
-        DETECT_TIMEOUT,
-      );
+      const line = await s.next(logged("Member disappeared", victimName), {
+        from: marks[i],
+        timeoutMs: DETECT_TIMEOUT,
+      });
       const member = `tcp://127.0.0.1:${cluster.victimPort}`;
       const verified = s.find(
-        (l) => l.msg === "Member verified dead over TCP" && l.fields.member === member,
+        (l) => l.msg === "Member verified dead over TCP" && l.member === member,
         marks[i],
       );
-      const dropped = s.find(isMsg("Member dropped", victimName), marks[i]);
+      const dropped = s.find(logged("Member dropped", victimName), marks[i]);
       const kept = s.find(
-        (l) => l.msg === "Member suspected but still reachable; kept" && l.fields.member === member,
+        (l) => l.msg === "Member suspected but still reachable; kept" && l.member === member,
         marks[i],
       );
       return {
         survivor: s.name,
         ms: line ? line.time - sentAt : Infinity,
-        reason: line ? String(line.fields.reason) : "not seen",
-        why: verified ? String(verified.fields.why) : undefined,
-        dropped: dropped ? String(dropped.fields.reason) : undefined,
+        reason: line ? String(line.reason) : "not seen",
+        why: verified ? String(verified.why) : undefined,
+        dropped: dropped ? String(dropped.reason) : undefined,
         keptAfter: kept ? kept.time - sentAt : undefined,
       };
     }));
@@ -395,8 +360,8 @@ async function blockingRun(
       kind: cluster.kind,
       runMs: Date.now() - start,
       blocksSent: blockTimes.length,
-      blocked: blocker.lines.slice(marks[2]).filter(isMsg("Event loop blocked")).map((l) =>
-        Number(l.fields.blockedMs)
+      blocked: blocker.lines.slice(marks[2]).filter(logged("Event loop blocked")).map((l) =>
+        Number(l.blockedMs)
       ),
       removals: [],
       membershipDrops: [],
@@ -406,12 +371,12 @@ async function blockingRun(
     };
     nodes.forEach((node, i) => {
       for (const line of node.lines.slice(marks[i])) {
-        const member = String(line.fields.jvmRoute ?? line.fields.member);
+        const member = String(line.jvmRoute ?? line.member);
         if (line.msg === "Member disappeared") {
           result.removals.push({
             node: node.name,
             member,
-            reason: String(line.fields.reason),
+            reason: String(line.reason),
             at: line.time - start,
             sinceBlock: since(line.time),
           });
@@ -419,7 +384,7 @@ async function blockingRun(
           result.membershipDrops.push({
             node: node.name,
             member,
-            reason: String(line.fields.reason),
+            reason: String(line.reason),
           });
         } else if (line.msg === "Member suspected but still reachable; kept") {
           result.suspected++;
@@ -580,18 +545,18 @@ function blockRows(results: readonly BlockResult[], settings: Settings): string[
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2));
   const began = Date.now();
-  const dir = join(ROOT, ".conclave-tmp", `bench-membership-${process.pid}`);
+  const dir = join(REPO, ".conclave-tmp", `bench-membership-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   logDir = dir;
   // Whatever ends this process early ends the nodes it started first (by pid).
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
-      killAll();
+      void killAll();
       process.exit(130);
     });
   }
   process.once("uncaughtException", (error) => {
-    killAll();
+    void killAll();
     console.error(`membership bench failed: ${error.stack ?? error}`);
     process.exit(1);
   });
@@ -650,7 +615,7 @@ async function main(): Promise<void> {
   } catch (error) {
     failed = error;
   } finally {
-    killAll();
+    void killAll();
   }
 
   if (signalResults.length > 0) {

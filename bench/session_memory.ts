@@ -34,6 +34,9 @@ import { fileURLToPath } from "node:url";
 import { decodeValue, encodeValue } from "../src/kernel/codec.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../src/session/store.ts";
 import { fixed, int, table } from "./lib/stats.ts";
+import { collectGarbage } from "./lib/gc.ts";
+import { runtimeCommand } from "../test/helpers/runtime.ts";
+import { detectRuntime } from "../src/runtime/detect.ts";
 
 const KIB = 1024;
 const CHUNK = 500;
@@ -42,14 +45,7 @@ const NODE_B = "0f9e8d7c6b5a49382716f5e4d3c2b1a0";
 const MODES = ["replica", "joiner", "origin"] as const;
 type Mode = typeof MODES[number];
 
-const runtimeGlobals = globalThis as {
-  Deno?: { version: { deno: string } };
-  Bun?: { version: string; gc(force: boolean): void };
-  gc?: () => void;
-};
-const RUNTIME = runtimeGlobals.Deno ? "deno" : runtimeGlobals.Bun ? "bun" : "node";
-const RUNTIME_VERSION = runtimeGlobals.Deno?.version.deno ?? runtimeGlobals.Bun?.version ??
-  process.versions.node;
+const { name: RUNTIME, version: RUNTIME_VERSION } = detectRuntime();
 
 function flag(name: string): string | undefined {
   const argv = process.argv;
@@ -58,12 +54,8 @@ function flag(name: string): string | undefined {
   return argv[at].includes("=") ? argv[at].slice(argv[at].indexOf("=") + 1) : argv[at + 1];
 }
 
-function collectGarbage(): void {
-  if (runtimeGlobals.Bun) runtimeGlobals.Bun.gc(true);
-  else if (typeof runtimeGlobals.gc === "function") {
-    runtimeGlobals.gc();
-    runtimeGlobals.gc();
-  } else {
+function fullGc(): void {
+  if (!collectGarbage()) {
     throw new Error(
       "no gc(): run node with --expose-gc, deno with --v8-flags=--expose-gc",
     );
@@ -71,7 +63,7 @@ function collectGarbage(): void {
 }
 
 let counter = 0;
-/** A session as `bench/lib/http_app.ts` seeds it, in `origin`, not yet replicated. */
+/** A session as `bench/http/app.ts` seeds it, in `origin`, not yet replicated. */
 function seed(origin: SessionStore): StoredSession {
   const hex = (counter++).toString(16).padStart(8, "0") + randomBytes(12).toString("hex");
   const session = new StoredSession(`${hex}.node1`, Date.now(), 1800);
@@ -130,12 +122,12 @@ interface Figures {
 }
 
 function measure(mode: Mode, n: number, start: number): Figures {
-  collectGarbage();
+  fullGc();
   const before = process.memoryUsage();
   const started = performance.now();
   const store = build(mode, n, start);
   const ms = performance.now() - started;
-  collectGarbage();
+  fullGc();
   const after = process.memoryUsage();
   return {
     mode,
@@ -149,12 +141,8 @@ function measure(mode: Mode, n: number, start: number): Figures {
 /** Runs one mode in a child process of this runtime (fresh RSS), answering its JSON line. */
 function child(mode: Mode, n: number, start: number): Figures {
   const script = fileURLToPath(import.meta.url);
-  const args = RUNTIME === "deno"
-    ? ["run", "-A", "--v8-flags=--expose-gc", script]
-    : RUNTIME === "bun"
-    ? [script]
-    : [...process.execArgv, script];
-  const run = spawnSync(process.execPath, [
+  const { command, args } = runtimeCommand(script, { exposeGc: true, inheritExecArgv: true });
+  const run = spawnSync(command, [
     ...args,
     "--mode",
     mode,

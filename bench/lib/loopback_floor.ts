@@ -12,7 +12,8 @@ import { spawn } from "node:child_process";
 import { createConnection, createServer, type Socket } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { sleep, summary } from "./http_util.ts";
+import { sleep, summary } from "../http/util.ts";
+import { runtimeCommand } from "../../test/helpers/runtime.ts";
 import { now } from "./shared_clock.ts";
 
 const MESSAGE = 1024;
@@ -52,11 +53,12 @@ function receiver(count: number): void {
 
 /** Spawns a receiver with the runtime and flags of this process; resolves its port and lags. */
 function spawnReceiver(count: number) {
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), "receiver", String(count)],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
+  const { command, args } = runtimeCommand(fileURLToPath(import.meta.url), {
+    inheritExecArgv: true,
+  });
+  const child = spawn(command, [...args, "receiver", String(count)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let buffered = "";
   let onPort: (port: number) => void = () => {};
   let onLags: (lags: number[]) => void = () => {};

@@ -16,7 +16,7 @@ import {
   parseCertsArgs,
 } from "../../src/cli/certs.ts";
 import { ConclaveError } from "../../src/errors.ts";
-import { runScript } from "../helpers/spawn.ts";
+import { runScript } from "../helpers/runtime.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const entry = join(root, "node.ts");

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runScript, runtimeCommand } from "../helpers/spawn.ts";
+import { NodeProcess, stopped } from "../helpers/node_process.ts";
+import { runScript } from "../helpers/runtime.ts";
 
 const entry = join(dirname(fileURLToPath(import.meta.url)), "../../node.ts");
 const pluginBase = join(dirname(fileURLToPath(import.meta.url)), "../../src/internal.ts");
@@ -38,45 +38,19 @@ describe("node.ts (the start command)", () => {
 
   it('logs "Node started" with its fields, and exits 0 after SIGTERM', async () => {
     const file = await write("ok.json", memoryCluster);
-    const { command, args } = runtimeCommand(entry);
-    // Through sh, which forwards SIGTERM and prints the node's real exit status: Deno's
-    // child_process reports a child it signalled as killed even when the child exits 0.
-    const script =
-      'trap \'kill -TERM $pid\' TERM; "$@" & pid=$!; wait $pid; wait $pid; echo "exit=$?" >&2';
-    const child = spawn("sh", [
-      "-c",
-      script,
-      "sh",
-      command,
-      ...args,
-      "--config",
-      file,
-      "--jvm-route",
-      "flagged",
-    ], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d) => stderr += d);
-    let stdout = "";
-    const started = new Promise<Record<string, unknown>>((resolve, reject) => {
-      child.stdout.on("data", (d) => {
-        stdout += d;
-        const line = stdout.split("\n").find((l) => l.includes('"msg":"Node started"'));
-        if (line) resolve(JSON.parse(line));
-      });
-      child.on("close", (code) => reject(new Error(`exited ${code} before starting: ${stdout}`)));
-    });
-    const line = await started;
-    assert.equal(line.jvmRoute, "flagged", "--jvm-route overrides the file");
-    assert.match(String(line.receiver), /^memory:4000$/);
-    assert.match(String(line.runtime), /^(node|deno|bun) \d+\.\d+/);
-    assert.ok("http" in line);
-    const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
-    child.kill("SIGTERM");
-    await exited;
-    assert.match(stderr, /exit=0\n/);
-    assert.match(stdout, /"msg":"Node stopped"/);
+    const node = new NodeProcess({ config: file, jvmRoute: "flagged", entry });
+    try {
+      const line = await node.started();
+      assert.equal(line.jvmRoute, "flagged", "--jvm-route overrides the file");
+      assert.match(String(line.receiver), /^memory:4000$/);
+      assert.match(String(line.runtime), /^(node|deno|bun) \d+\.\d+/);
+      assert.ok("http" in line);
+      node.signal("SIGTERM");
+      assert.equal(await node.exited, 0);
+      assert.ok(node.find(stopped), '"Node stopped" logged');
+    } finally {
+      await node.stop();
+    }
   });
 
   it("--help prints the usage and exits 0", async () => {

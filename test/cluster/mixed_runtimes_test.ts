@@ -7,19 +7,20 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import {
   added,
-  clusterConfig,
   disappeared,
-  freePorts,
   killAll,
   type LogLine,
   NodeProcess,
+  started,
+  stopped,
+} from "../helpers/node_process.ts";
+import { type RuntimeName, RUNTIMES } from "../helpers/runtime.ts";
+import {
+  clusterConfig,
+  freePorts,
   randomPort,
   randomSecret,
   removeDir,
-  type Runtime,
-  RUNTIMES,
-  started,
-  stopped,
   tempDir,
   writeJson,
 } from "../netns/netns.ts";
@@ -86,7 +87,7 @@ async function scenario(kind: Membership, dir: string): Promise<void> {
       "127.0.0.1",
     ),
   );
-  const start = (runtime: Runtime, jvmRoute: string, receiverPort: number) =>
+  const start = (runtime: RuntimeName, jvmRoute: string, receiverPort: number) =>
     new NodeProcess({ runtime, jvmRoute, config, receiverPort });
 
   const node = start("node", "on-node", nodePort);

@@ -16,12 +16,12 @@ import {
   type Answer,
   Client,
   findHaproxy,
-  type Proc,
   runDir,
   type Runtime,
   startCluster,
   startHaproxy,
 } from "./harness.ts";
+import type { LoggedProcess } from "../helpers/node_process.ts";
 
 const haproxy = findHaproxy();
 const noHaproxy = haproxy
@@ -46,7 +46,7 @@ interface Variant {
   manager: string;
 }
 
-const everyProcess: Proc[] = [];
+const everyProcess: LoggedProcess[] = [];
 
 /** A haproxy httplog line's server and retries (`+N` when redispatched). */
 function haproxyLine(line: string): { server: string; retries: string } {
@@ -57,7 +57,7 @@ function haproxyLine(line: string): { server: string; retries: string } {
 
 async function failover(variant: Variant): Promise<void> {
   const sync = variant.sendOptions === SYNC;
-  const started: Proc[] = [];
+  const started: LoggedProcess[] = [];
   const dir = runDir(variant.label);
   try {
     const nodes = await startCluster({
@@ -104,9 +104,10 @@ async function failover(variant: Variant): Promise<void> {
     // can close a keep-alive client connection whose server died, and the client's next request
     // on it then fails without reaching HAProxy (counted as unanswered).
     const routed = haproxyLine(
-      await balancer.proc.waitFor(
+      await balancer.proc.waitForText(
         "the log line of the first answered request after the kill",
-        (lines) => lines.find((l) => l.includes(`"GET /?r=${first.request} `)),
+        (l) => l.includes(`"GET /?r=${first.request} `),
+        30_000,
       ),
     );
     console.log(
@@ -145,9 +146,10 @@ async function failover(variant: Variant): Promise<void> {
 
     // Once HAProxy has marked the dead node DOWN, a request whose cookie still names it goes to a
     // live node at once: the use-server rule of a DOWN server is ignored, nothing is retried.
-    await balancer.proc.waitFor(
+    await balancer.proc.waitForText(
       `HAProxy marking ${stuck} DOWN`,
-      (lines) => lines.some((l) => l.includes(`Server conclave/${stuck} is DOWN`)) || undefined,
+      (l) => l.includes(`Server conclave/${stuck} is DOWN`),
+      30_000,
     );
     const probe = crypto.randomUUID();
     const response = await fetch(`${balancer.url}/_conclave/status?probe=${probe}`, {
@@ -157,9 +159,10 @@ async function failover(variant: Variant): Promise<void> {
     const status = await response.json() as { jvmRoute: string };
     assert.notEqual(status.jvmRoute, stuck);
     const probed = haproxyLine(
-      await balancer.proc.waitFor(
+      await balancer.proc.waitForText(
         "the probe's log line",
-        (lines) => lines.find((l) => l.includes(`probe=${probe}`)),
+        (l) => l.includes(`probe=${probe}`),
+        30_000,
       ),
     );
     assert.deepEqual(probed, { server: status.jvmRoute, retries: "0" });

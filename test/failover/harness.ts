@@ -5,29 +5,19 @@
  *
  * @module
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { detectRuntime } from "../../src/runtime/detect.ts";
+import { join } from "node:path";
 import { loopbackChannel } from "../../src/testing/loopback_channel.ts";
+import { added, LoggedProcess, NodeProcess } from "../helpers/node_process.ts";
+import { REPO, type RuntimeName } from "../helpers/runtime.ts";
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRY = join(ROOT, "node.ts");
-const APP = join(ROOT, "examples/session-counter/app.ts");
-const HAPROXY_EXAMPLE = join(ROOT, "examples/balancers/haproxy.cfg");
+const APP = join(REPO, "examples/session-counter/app.ts");
+const HAPROXY_EXAMPLE = join(REPO, "examples/balancers/haproxy.cfg");
 
-export type Runtime = "node" | "deno" | "bun";
-
-/** The command line that runs `node.ts` on `runtime`. */
-function nodeCommand(runtime: Runtime): string[] {
-  if (runtime === "deno") return [join(ROOT, "node_modules/.bin/deno"), "run", "-A", ENTRY];
-  if (runtime === "bun") return [join(ROOT, "node_modules/.bin/bun"), ENTRY];
-  const node = detectRuntime().name === "node" ? process.execPath : "node";
-  return [node, "--import", "tsx", ENTRY];
-}
+export type Runtime = RuntimeName;
 
 /** The haproxy executable, or undefined when it is not installed. */
 export function findHaproxy(): string | undefined {
@@ -57,116 +47,11 @@ export async function freePorts(n: number): Promise<number[]> {
   }
 }
 
-/** A child process whose stdout and stderr are kept, line by line. */
-export class Proc {
-  readonly name: string;
-  readonly pid: number;
-  /** Resolves with the exit code, or the signal's name, once the process has exited. */
-  readonly exited: Promise<number | string | null>;
-  #child: ChildProcess;
-  #output = "";
-  #alive = true;
-  #watchers = new Set<() => void>();
-
-  constructor(name: string, argv: readonly string[], cwd = ROOT) {
-    this.name = name;
-    this.#child = spawn(argv[0], argv.slice(1), {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    if (this.#child.pid === undefined) throw new Error(`${name}: cannot start ${argv[0]}`);
-    this.pid = this.#child.pid;
-    const take = (chunk: Buffer | string) => {
-      this.#output += chunk;
-      for (const watcher of [...this.#watchers]) watcher();
-    };
-    this.#child.stdout!.on("data", take);
-    this.#child.stderr!.on("data", take);
-    this.exited = new Promise((resolve) => {
-      this.#child.once("exit", (code, signal) => {
-        this.#alive = false;
-        resolve(signal ?? code);
-        for (const watcher of [...this.#watchers]) watcher();
-      });
-    });
-  }
-
-  get alive(): boolean {
-    return this.#alive;
-  }
-
-  /** The complete lines written so far. */
-  lines(): string[] {
-    const lines = this.#output.split("\n");
-    lines.pop();
-    return lines;
-  }
-
-  /** The last `n` lines, for a failure's message. */
-  tail(n = 15): string {
-    return this.lines().slice(-n).map((l) => `  ${this.name}| ${l.slice(0, 400)}`).join("\n");
-  }
-
-  /**
-   * Resolves with `found(lines)` as soon as it is defined, checked on each output; rejects when
-   * the process exits first, or after `ms` (a bound, not a pause).
-   */
-  waitFor<T>(what: string, found: (lines: string[]) => T | undefined, ms = 30_000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#watchers.delete(check);
-      };
-      const check = () => {
-        const value = found(this.lines());
-        if (value !== undefined) {
-          done();
-          resolve(value);
-        } else if (!this.#alive) {
-          done();
-          reject(new Error(`${this.name} exited before ${what}:\n${this.tail()}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`${this.name}: no ${what} within ${ms} ms:\n${this.tail()}`));
-      }, ms);
-      this.#watchers.add(check);
-      check();
-    });
-  }
-
-  /** Sends `signal` to this process's pid, if it still runs. */
-  signal(signal: NodeJS.Signals): void {
-    if (this.#alive) process.kill(this.pid, signal);
-  }
-
-  /** SIGTERM, then SIGKILL if it has not exited within `ms`. */
-  async stop(ms = 5_000): Promise<void> {
-    if (!this.#alive) return;
-    this.signal("SIGTERM");
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
-    await Promise.race([this.exited, late]);
-    clearTimeout(timer);
-    if (this.#alive) {
-      this.signal("SIGKILL");
-      await this.exited;
-    }
-  }
-}
-
-/** Parses the pino JSON lines whose `msg` is `msg`. */
-function logged(lines: readonly string[], msg: string): Record<string, unknown>[] {
-  return lines.filter((l) => l.includes(`"msg":"${msg}"`)).map((l) => JSON.parse(l));
-}
-
 export interface ClusterNodeProc {
   jvmRoute: string;
   runtime: Runtime;
   httpPort: number;
-  proc: Proc;
+  proc: NodeProcess;
 }
 
 export interface ClusterOptions {
@@ -178,7 +63,7 @@ export interface ClusterOptions {
   sendOptions: number;
   manager: string;
   /** Every process started is added here, so a failed test can still end them. */
-  started: Proc[];
+  started: LoggedProcess[];
 }
 
 /**
@@ -208,36 +93,34 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterNode
   await writeFile(file, JSON.stringify(config, null, 2));
   const nodes = options.runtimes.map((runtime, i): ClusterNodeProc => {
     const jvmRoute = `node${i + 1}`;
-    const proc = new Proc(`${jvmRoute}/${runtime}`, [
-      ...nodeCommand(runtime),
-      "--config",
-      file,
-      "--jvm-route",
+    const proc = new NodeProcess({
+      name: `${jvmRoute}/${runtime}`,
+      runtime,
+      config: file,
       jvmRoute,
-      "--http-port",
-      String(ports[i]),
-      "--receiver-port",
-      String(receivers[i]),
-    ]);
+      httpPort: ports[i],
+      receiverPort: receivers[i],
+    });
     options.started.push(proc);
     return { jvmRoute, runtime, httpPort: ports[i], proc };
   });
   await Promise.all(nodes.map(async (node) => {
-    await node.proc.waitFor('"Node started"', (lines) => logged(lines, "Node started")[0]);
+    await node.proc.started(30_000);
     const others = nodes.filter((o) => o !== node).map((o) => o.jvmRoute);
     // The line carries the node's own jvmRoute (the logger's binding) and then the member's;
     // JSON.parse keeps the last.
-    await node.proc.waitFor(`"Member added" for ${others.join(" and ")}`, (lines) => {
-      const seen = new Set(logged(lines, "Member added").map((l) => l.jvmRoute));
-      return others.every((route) => seen.has(route)) ? true : undefined;
-    });
+    await Promise.all(
+      others.map((route) =>
+        node.proc.waitFor(`"Member added" for ${route}`, added(route), { timeoutMs: 30_000 })
+      ),
+    );
   }));
   return nodes;
 }
 
 export interface Balancer {
   url: string;
-  proc: Proc;
+  proc: LoggedProcess;
 }
 
 /**
@@ -248,7 +131,7 @@ export async function startHaproxy(
   haproxy: string,
   dir: string,
   nodes: readonly ClusterNodeProc[],
-  started: Proc[],
+  started: LoggedProcess[],
 ): Promise<Balancer> {
   const [front] = await freePorts(1);
   let text = await readFile(HAPROXY_EXAMPLE, "utf8");
@@ -273,7 +156,7 @@ export async function startHaproxy(
   }
   const file = join(dir, "haproxy.cfg");
   await writeFile(file, text);
-  const proc = new Proc("haproxy", [haproxy, "-db", "-f", file]);
+  const proc = new LoggedProcess({ name: "haproxy", argv: [haproxy, "-db", "-f", file] });
   started.push(proc);
   const url = `http://127.0.0.1:${front}`;
   // Bounded polling: HAProxy logs nothing when it starts listening.
@@ -369,5 +252,5 @@ export class Client {
 
 /** A fresh folder for one test run's files, under the repository's `.conclave-tmp/`. */
 export function runDir(label: string): string {
-  return join(ROOT, ".conclave-tmp", `failover-${label}-${crypto.randomUUID().slice(0, 8)}`);
+  return join(REPO, ".conclave-tmp", `failover-${label}-${crypto.randomUUID().slice(0, 8)}`);
 }

@@ -11,18 +11,20 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   added,
-  clusterConfig,
-  createHosts,
   disappeared,
-  type Hosts,
   killAll,
-  netnsUnavailable,
   NodeProcess,
-  randomSecret,
-  removeDir,
-  type Runtime,
   started,
   stopped,
+} from "../helpers/node_process.ts";
+import type { RuntimeName } from "../helpers/runtime.ts";
+import {
+  clusterConfig,
+  createHosts,
+  type Hosts,
+  netnsUnavailable,
+  randomSecret,
+  removeDir,
   tempDir,
   writeJson,
 } from "./netns.ts";
@@ -31,7 +33,7 @@ const skip = netnsUnavailable();
 if (skip) console.log(`membership_netns_test.ts: skipped, ${skip}`);
 
 const RECEIVER_PORT = 4000;
-const RUNTIME_OF: Runtime[] = ["node", "deno", "bun"];
+const RUNTIME_OF: RuntimeName[] = ["node", "deno", "bun"];
 /** Each host's configuration reads its own address from the environment. */
 const HOST_VAR = "CONCLAVE_TEST_HOST";
 

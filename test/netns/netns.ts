@@ -1,241 +1,24 @@
 /**
- * Helpers for tests that run real nodes as processes: `node.ts` on Node, Deno or Bun (optionally
- * inside a network namespace), waiting for their pino log lines, configuration files, free ports,
- * and a small network of namespaces that the test creates and removes.
+ * Helpers for tests that run real nodes as processes (started with `test/helpers/node_process.ts`,
+ * optionally inside a network namespace): configuration files, free ports, and a small network of
+ * namespaces that the test creates and removes.
  *
  * The network follows the runtime probe (section 6): one namespace holds bridge `br0`; each host
  * is a namespace joined to it by a veth pair made between the two namespaces, so the root namespace
  * gets no new link and no address. Host N has `lo` up and 10.200.0.N/24 on its `eth0`.
  *
- * Everything started here is ended by pid, and every namespace made here is deleted, by the
- * test's `after()` and, should the test process end first, by an exit handler.
+ * Every namespace made here is deleted, by the test's `after()` and, should the test process end
+ * first, by an exit handler.
  *
  * @module
  */
-import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { detectRuntime } from "../../src/runtime/detect.ts";
-
-/** The repository's root folder. */
-export const REPO: string = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const ENTRY = join(REPO, "node.ts");
-const BIN = join(REPO, "node_modules/.bin");
-
-export type Runtime = "node" | "deno" | "bun";
-export const RUNTIMES: readonly Runtime[] = ["node", "deno", "bun"];
-
-/** The command line that runs `node.ts` on `runtime`, whichever runtime runs the test. */
-export function nodeCommand(runtime: Runtime): string[] {
-  switch (runtime) {
-    case "node": {
-      // `--import tsx` resolves from the working directory: the repository's node_modules.
-      const node = detectRuntime().name === "node" ? process.execPath : "node";
-      return [node, "--import", "tsx", ENTRY];
-    }
-    case "deno":
-      return [join(BIN, "deno"), "run", "-A", ENTRY];
-    case "bun":
-      return [join(BIN, "bun"), "run", ENTRY];
-  }
-}
-
-/** One pino line of a node's stdout. */
-export interface LogLine {
-  msg: string;
-  time: number;
-  jvmRoute?: string;
-  reason?: string;
-  runtime?: string;
-  [key: string]: unknown;
-}
-
-/** Matches the line a ready node logs. */
-export const started = (line: LogLine): boolean => line.msg === "Node started";
-/** Matches the line a node logs when it stopped after a signal. */
-export const stopped = (line: LogLine): boolean => line.msg === "Node stopped";
-/** Matches "Member added" for the member named `jvmRoute`. */
-export const added = (jvmRoute: string) => (line: LogLine): boolean =>
-  line.msg === "Member added" && line.jvmRoute === jvmRoute;
-/** Matches "Member disappeared" for the member named `jvmRoute`. */
-export const disappeared = (jvmRoute: string) => (line: LogLine): boolean =>
-  line.msg === "Member disappeared" && line.jvmRoute === jvmRoute;
-
-export interface NodeProcessOptions {
-  runtime: Runtime;
-  jvmRoute: string;
-  config: string;
-  receiverPort: number;
-  /** Extra environment variables (the configuration may substitute them). */
-  env?: Record<string, string>;
-  /** Runs the node inside this network namespace (`ip netns exec`, which execs: same pid). */
-  netns?: string;
-}
-
-export interface WaitOptions {
-  /** Only lines from this index on count (see {@link NodeProcess.mark}). */
-  from?: number;
-  /** A deadline for a failing test, not a pause: the wait ends as soon as the line appears. */
-  timeoutMs?: number;
-}
-
-const running = new Set<NodeProcess>();
-
-/** A node running as a child process, with the log lines it printed so far. */
-export class NodeProcess {
-  readonly jvmRoute: string;
-  readonly runtime: Runtime;
-  readonly pid: number;
-  readonly lines: LogLine[] = [];
-  /** Resolves when the process ended and its output was read. */
-  readonly exited: Promise<void>;
-  #child: ChildProcess;
-  #other: string[] = [];
-  #partial = "";
-  #stderr = "";
-  #exit: string | undefined;
-  #listeners = new Set<() => void>();
-
-  constructor(options: NodeProcessOptions) {
-    this.jvmRoute = options.jvmRoute;
-    this.runtime = options.runtime;
-    const [command, ...args] = [
-      ...(options.netns ? ["ip", "netns", "exec", options.netns] : []),
-      ...nodeCommand(options.runtime),
-      "--config",
-      options.config,
-      "--jvm-route",
-      options.jvmRoute,
-      "--receiver-port",
-      String(options.receiverPort),
-    ];
-    this.#child = spawn(command, args, {
-      cwd: REPO,
-      env: { ...process.env, NO_COLOR: "1", ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    if (this.#child.pid === undefined) {
-      this.#child.once("error", () => {}); // reported by the throw
-      throw new Error(`Cannot start ${command} for node "${options.jvmRoute}"`);
-    }
-    this.pid = this.#child.pid;
-    running.add(this);
-    cleanUpOnExit();
-    this.#child.stdout!.setEncoding("utf8");
-    this.#child.stderr!.setEncoding("utf8");
-    this.#child.stdout!.on("data", (chunk: string) => this.#read(chunk));
-    this.#child.stderr!.on("data", (chunk: string) => {
-      this.#stderr = (this.#stderr + chunk).slice(-4000);
-    });
-    this.exited = new Promise((resolve) => {
-      const end = (status: string) => {
-        if (this.#exit !== undefined) return;
-        this.#exit = status;
-        running.delete(this);
-        this.#notify();
-        resolve();
-      };
-      this.#child.on("error", (err) => end(`failed to start: ${err.message}`));
-      this.#child.on("close", (code, signal) => end(signal ? `signal ${signal}` : `code ${code}`));
-    });
-  }
-
-  /** Whether the process is still running. */
-  get running(): boolean {
-    return this.#exit === undefined;
-  }
-
-  /** The index the next line will get: lines from here on are "later". */
-  mark(): number {
-    return this.lines.length;
-  }
-
-  /** Sends `signal` to this process, by its pid, if it still runs. */
-  signal(signal: "SIGTERM" | "SIGKILL"): void {
-    if (this.running) process.kill(this.pid, signal);
-  }
-
-  /** Resolves with the first line from `from` on that matches; rejects on exit or deadline. */
-  waitFor(
-    what: string,
-    predicate: (line: LogLine) => boolean,
-    { from = 0, timeoutMs = 20_000 }: WaitOptions = {},
-  ): Promise<LogLine> {
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#listeners.delete(check);
-      };
-      const check = () => {
-        const line = this.lines.slice(from).find(predicate);
-        if (line) {
-          done();
-          resolve(line);
-        } else if (this.#exit !== undefined) {
-          done();
-          reject(
-            new Error(`${this.describe()} ended (${this.#exit}) before ${what}\n${this.tail()}`),
-          );
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`${this.describe()}: no ${what} within ${timeoutMs} ms\n${this.tail()}`));
-      }, timeoutMs);
-      this.#listeners.add(check);
-      check();
-    });
-  }
-
-  /** `bun node "n3"`, for messages. */
-  describe(): string {
-    return `${this.runtime} node "${this.jvmRoute}" (pid ${this.pid})`;
-  }
-
-  /** The last lines of output, for failure messages. */
-  tail(count = 25): string {
-    const out = this.lines.slice(-count).map((l) => JSON.stringify(l));
-    return [
-      `--- last stdout lines of ${this.describe()}:`,
-      ...out,
-      ...this.#other.slice(-5),
-      `--- stderr: ${this.#stderr.trim() || "(empty)"}`,
-    ].join("\n");
-  }
-
-  #read(chunk: string): void {
-    const parts = (this.#partial + chunk).split("\n");
-    this.#partial = parts.pop() ?? "";
-    for (const text of parts) {
-      if (text.trim() === "") continue;
-      try {
-        this.lines.push(JSON.parse(text) as LogLine);
-      } catch {
-        this.#other.push(text);
-      }
-    }
-    this.#notify();
-  }
-
-  #notify(): void {
-    for (const check of [...this.#listeners]) check();
-  }
-}
-
-/** Kills (SIGKILL, by pid) every node still running and waits, briefly, for them to end. */
-export async function killAll(timeoutMs = 3000): Promise<void> {
-  const left = [...running];
-  for (const node of left) node.signal("SIGKILL");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    Promise.all(left.map((n) => n.exited)),
-    new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
-  ]);
-  clearTimeout(timer);
-}
+import { join } from "node:path";
+import process from "node:process";
+import { REPO } from "../helpers/runtime.ts";
 
 /** A fresh folder under `.conclave-tmp/` (gitignored). */
 export async function tempDir(prefix: string): Promise<string> {
@@ -347,18 +130,11 @@ export function netnsUnavailable(): string | undefined {
 const namespaces = new Set<string>();
 let exitHandler = false;
 
-/** The last resort when the test process ends before its after() ran: kill, delete, by name. */
+/** The last resort when the test process ends before its after() ran: delete, by name. */
 function cleanUpOnExit(): void {
   if (exitHandler) return;
   exitHandler = true;
-  process.once("exit", () => {
-    for (const node of running) {
-      try {
-        process.kill(node.pid, "SIGKILL");
-      } catch { /* already gone */ }
-    }
-    deleteNamespaces(namespaces);
-  });
+  process.once("exit", () => deleteNamespaces(namespaces));
 }
 
 /** Deletes namespaces made here, at once and synchronously (for exit handlers too). */

@@ -1,7 +1,7 @@
 /**
  * The usual Node answer that `bench/http.ts` compares Conclave with: `express` +
  * `express-session` + `connect-redis` (node-redis client) on a `redis-server`, with the same
- * routes and the same 1 KiB attribute as `http_app.ts`:
+ * routes and the same 1 KiB attribute as `app.ts`:
  *
  * - `/write`: sets `data` (1 KiB), `t` and the counter `n` + 1; answers `{"node","n","bytes"}`.
  * - `/read`: the same answer without changing the session (404 without one).
@@ -10,7 +10,7 @@
  * - `/mem?gc=1`: this process's memory (the sessions live in redis-server).
  *
  * ```sh
- * node --import tsx bench/lib/http_express_redis.ts --name e1 --port 3001 --redis-port 6379
+ * node --import tsx bench/http/express_redis.ts --name e1 --port 3001 --redis-port 6379
  * ```
  * It prints one JSON line `{"time":...,"msg":"Listening",...}` once it listens on 127.0.0.1 and has connected to
  * Redis; SIGTERM or SIGINT closes it.
@@ -28,8 +28,8 @@ import { RedisStore } from "connect-redis";
 import express from "express";
 import session from "express-session";
 import { createClient } from "redis";
-import { now } from "./shared_clock.ts";
-import { windowed } from "./windowed.ts";
+import { now } from "../lib/shared_clock.ts";
+import { windowed } from "../lib/windowed.ts";
 
 declare module "express-session" {
   interface SessionData {

@@ -1,6 +1,6 @@
 /**
  * The app `bench/http.ts` serves from every Conclave node (host mode). The same routes as
- * `http_express_redis.ts`, with the same 1 KiB attribute:
+ * `express_redis.ts`, with the same 1 KiB attribute:
  *
  * - `/write`: sets `data` (a 1 KiB string), `t` (when, ms since the epoch, sub-ms) and the counter
  *   `n` + 1; answers `{"node","n","bytes"}`.
@@ -18,9 +18,10 @@ import { randomBytes } from "node:crypto";
 import process from "node:process";
 import type { ConclaveContext } from "../../src/http/host.ts";
 import type { SessionListener } from "../../src/interfaces/session_listener.ts";
-import { benchManagers } from "./http_manager.ts";
-import { now } from "./shared_clock.ts";
-import { windowed } from "./windowed.ts";
+import { collectGarbage } from "../lib/gc.ts";
+import { benchManagers } from "./manager.ts";
+import { now } from "../lib/shared_clock.ts";
+import { windowed } from "../lib/windowed.ts";
 
 const KIB = 1024;
 /** The attribute `/write` sets: one string of 1 KiB (one byte per character). */
@@ -56,20 +57,6 @@ function answer(node: string, n: unknown, data: unknown): Response {
     n: typeof n === "number" ? n : null,
     bytes: typeof data === "string" ? data.length : 0,
   });
-}
-
-function collectGarbage(): boolean {
-  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
-  if (g.Bun) {
-    g.Bun.gc(true);
-    return true;
-  }
-  if (typeof g.gc === "function") {
-    g.gc();
-    g.gc();
-    return true;
-  }
-  return false;
 }
 
 async function seed(url: URL): Promise<Response> {

@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
-import { percentile } from "./stats.ts";
+import { percentile } from "../lib/stats.ts";
 
 const usedPorts = new Set<number>();
 

@@ -1,0 +1,46 @@
+/**
+ * Replication lag of `bench/http.ts` at light load: sequential writes on n1, 1 ms apart.
+ *
+ * @module
+ */
+import { lagSamples } from "./load.ts";
+import type { Settings } from "./settings.ts";
+import type { SetUp } from "./setup.ts";
+import { sleep, summary } from "./util.ts";
+
+export interface LagRow {
+  setUp: string;
+  runtime: string;
+  sendOptions: string;
+  writes: number;
+  lag: ReturnType<typeof summary>;
+  /** Client-side latency of the writes, ms. */
+  write: ReturnType<typeof summary>;
+}
+
+/** Sequential writes on n1, 1 ms apart; the other nodes time each change's arrival. */
+export async function lightLag(setUp: SetUp, settings: Settings): Promise<LagRow> {
+  const [writer, ...readers] = setUp.servers;
+  await lagSamples(setUp);
+  const latencies: number[] = [];
+  for (let i = 0; i < settings.lagWrites; i++) {
+    const t0 = performance.now();
+    const response = await fetch(`http://127.0.0.1:${writer.httpPort}/write`, {
+      headers: { cookie: writer.pool[i % writer.pool.length] },
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.text();
+    latencies.push(performance.now() - t0);
+    await sleep(1);
+  }
+  await sleep(200); // async sends may still be on their way
+  const samples = await lagSamples(setUp, readers);
+  return {
+    setUp: setUp.id,
+    runtime: setUp.runtime,
+    sendOptions: setUp.sendOptions,
+    writes: settings.lagWrites,
+    lag: summary(samples),
+    write: summary(latencies),
+  };
+}
