@@ -1,13 +1,19 @@
 /**
- * The admin surface (SPEC section 5) on the app port: the node's status as JSON and its metrics
- * as Prometheus text, for loopback clients.
+ * The admin surface (SPEC section 5): the probes `/_conclave/live` and `/_conclave/ready` for
+ * any client, and for operators the node's status as JSON and its metrics as Prometheus text,
+ * either on the `admin` listener (with an optional bearer token) or on the app port to a local
+ * client that no proxy stands in for.
  *
  * @module
  */
+import { timingSafeEqual } from "node:crypto";
 import type { Manager } from "../interfaces/manager.ts";
 import type { ClusterNode } from "../kernel/node.ts";
 import { runtimeLabel } from "../runtime/detect.ts";
 import type { RequestInfo } from "./serve.ts";
+
+/** Where admin paths start. */
+export const ADMIN_PREFIX = "/_conclave/";
 
 /** One served app, as the admin surface reports it. */
 export interface AdminApp {
@@ -15,29 +21,78 @@ export interface AdminApp {
   readonly manager: Manager;
 }
 
-export function isLoopback(address: string): boolean {
-  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1" ||
-    address.startsWith("127.");
+/** What the host tells the admin surface of itself. */
+export interface AdminContext {
+  readonly node: ClusterNode;
+  readonly apps: readonly AdminApp[];
+  /** `ready` while the node serves; `draining` once it stops. */
+  readonly state: "ready" | "draining";
 }
 
-/** Answers a request under `/_conclave/`. */
-export function adminResponse(
-  node: ClusterNode,
-  apps: readonly AdminApp[],
+/** Headers a reverse proxy adds: a request carrying one was not made by a local operator. */
+const PROXY_HEADERS = ["forwarded", "x-forwarded-for", "x-real-ip", "via"];
+
+export function isLoopback(address: string): boolean {
+  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+}
+
+/** Answers the two probes, or undefined for any other path. */
+export function probeResponse(url: URL, state: AdminContext["state"]): Response | undefined {
+  const text = (body: string, status: number) =>
+    new Response(body, {
+      status,
+      headers: { "content-type": "text/plain", "cache-control": "no-store" },
+    });
+  if (url.pathname === `${ADMIN_PREFIX}live`) return text("live", 200);
+  if (url.pathname === `${ADMIN_PREFIX}ready`) {
+    return state === "ready" ? text("ready", 200) : text(state, 503);
+  }
+  return undefined;
+}
+
+/**
+ * Why a request for an operator path on the app port is refused, or undefined when it comes from
+ * a local operator: a loopback client, no proxy header, and a target sent exactly as the path
+ * (no dot segments, no percent-encoding), so that a reverse proxy on the same host never turns
+ * a visitor into an operator, whatever its own rules.
+ */
+export function localOperatorRefusal(
+  request: Request,
   url: URL,
   info: RequestInfo,
-): Response {
-  if (!isLoopback(info.remoteAddress)) return new Response("Forbidden", { status: 403 });
-  if (url.pathname === "/_conclave/status") return Response.json(status(node, apps));
-  if (url.pathname === "/_conclave/metrics") {
-    return new Response(metrics(node, apps), {
+): string | undefined {
+  if (!isLoopback(info.remoteAddress)) return "not a loopback client";
+  const proxied = PROXY_HEADERS.find((h) => request.headers.has(h));
+  if (proxied) return `a proxy header (${proxied})`;
+  const raw = info.rawTarget;
+  if (raw !== undefined) {
+    const path = raw.split("?")[0];
+    if (path !== url.pathname || path.includes("%") || /\/\.\.?(\/|$)|\/\//.test(path)) {
+      return "a target that is not the exact path";
+    }
+  }
+  return undefined;
+}
+
+/** True when `header` is `Bearer <token>` (compared in constant time). */
+export function bearerMatches(header: string | null, token: string): boolean {
+  const given = new TextEncoder().encode(header ?? "");
+  const wanted = new TextEncoder().encode(`Bearer ${token}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+/** Answers an operator path: status or metrics. */
+export function operatorResponse(context: AdminContext, url: URL): Response {
+  if (url.pathname === `${ADMIN_PREFIX}status`) return Response.json(status(context));
+  if (url.pathname === `${ADMIN_PREFIX}metrics`) {
+    return new Response(metrics(context), {
       headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
     });
   }
   return new Response("Not Found", { status: 404 });
 }
 
-function status(node: ClusterNode, apps: readonly AdminApp[]) {
+function status({ node, apps }: AdminContext) {
   return {
     jvmRoute: node.jvmRoute,
     uniqueId: node.uniqueId.hex,
@@ -58,7 +113,7 @@ function status(node: ClusterNode, apps: readonly AdminApp[]) {
 }
 
 /** Prometheus text exposition of the node's counters. */
-function metrics(node: ClusterNode, apps: readonly AdminApp[]): string {
+function metrics({ node, apps }: AdminContext): string {
   const s = node.channel.stats;
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, samples: [string, number][]) => {

@@ -11,9 +11,17 @@ import type { AppConfig } from "../kernel/config/types.ts";
 import { configError } from "../kernel/config/config_error.ts";
 import type { ClusterNode } from "../kernel/node.ts";
 import { moduleUrl } from "../kernel/resolve.ts";
-import { type AppSessions, SessionRequest } from "../session/request.ts";
+import { type AppSessions, appSessions, SessionRequest } from "../session/request.ts";
 import type { Session } from "../session/session.ts";
-import { adminResponse } from "./admin.ts";
+import {
+  ADMIN_PREFIX,
+  type AdminContext,
+  bearerMatches,
+  localOperatorRefusal,
+  operatorResponse,
+  probeResponse,
+} from "./admin.ts";
+import { limitBody } from "./body.ts";
 import { type HttpServer, type RequestInfo, serve } from "./serve.ts";
 
 /** What an app's handler receives besides the request. */
@@ -77,6 +85,11 @@ export class Host {
   #logger: Logger;
   #apps: App[] = [];
   #server: HttpServer | undefined;
+  #adminServer: HttpServer | undefined;
+  #state: AdminContext["state"] = "ready";
+  /** Requests being answered, and who waits for there to be none. */
+  #inFlight = 0;
+  #idle: (() => void) | undefined;
 
   constructor(node: ClusterNode, logger: Logger) {
     this.#node = node;
@@ -105,54 +118,121 @@ export class Host {
     });
     for (const app of config.apps) {
       const { fetch, sessionListener } = await loadApp(app, config.baseDir);
-      const manager = node.managers.get(app.path);
-      if (!manager) {
-        throw new ConclaveError("APP_ERR_LOAD", `The node has no session manager for ${app.path}`);
-      }
-      if (sessionListener) manager.addSessionListener?.(sessionListener);
-      this.#apps.push({
-        config: app,
-        fetch,
-        sessions: {
-          manager,
-          valves: app.distributable ? node.valves : [],
-          jvmRoute: node.jvmRoute,
-          path: app.path,
-          cookieName: app.cookieName,
-          secure: app.secure,
-          completeLocally: !app.distributable,
-        },
-      });
+      const sessions = appSessions(node, app);
+      if (sessionListener) sessions.manager.addSessionListener?.(sessionListener);
+      this.#apps.push({ config: app, fetch, sessions });
     }
     // Longest path first, so /shop/admin wins over /shop.
     this.#apps.sort((a, b) => b.config.path.length - a.config.path.length);
+    if (config.admin) {
+      const { host, port } = config.admin;
+      this.#adminServer = await serve(host, port, (r, i) => this.handleAdmin(r, i));
+    }
     this.#server = await serve(config.http.host, config.http.port, (r, i) => this.handle(r, i));
     return this.#server.url;
   }
 
-  async stop(): Promise<void> {
-    await this.#server?.close();
-    this.#server = undefined;
+  /** The admin listener's URL, when the config has `admin`. */
+  get adminUrl(): string | undefined {
+    return this.#adminServer?.url;
   }
 
-  /** Answers one request; never throws (an app's failure is a 500). */
+  /**
+   * Drains: `ready` answers 503 at once, no new connection is accepted, and the requests in
+   * flight are answered (their replication included) within `timeout` ms; then every connection
+   * is closed.
+   */
+  async stop(timeout = this.#node.config.shutdownTimeout): Promise<void> {
+    this.#state = "draining";
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), timeout);
+      });
+      const drained = Promise.all([server.drain(), this.#settled()]);
+      const outcome = await Promise.race([drained, expired]);
+      clearTimeout(timer);
+      if (outcome === "timeout") {
+        this.#logger.warn(
+          { inFlight: this.#inFlight, shutdownTimeout: timeout },
+          "Requests still in flight at shutdownTimeout: closing their connections",
+        );
+      }
+      await server.close();
+    }
+    await this.#adminServer?.close();
+    this.#adminServer = undefined;
+  }
+
+  /** Resolves once no request is being answered. */
+  #settled(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle = resolve);
+  }
+
+  #context(): AdminContext {
+    const apps = this.#apps.map((a) => ({ path: a.config.path, manager: a.sessions.manager }));
+    return { node: this.#node, apps, state: this.#state };
+  }
+
+  /** Answers one request of the admin listener: probes, and with the token, the rest. */
+  handleAdmin(request: Request, _info: RequestInfo): Promise<Response> {
+    const url = new URL(request.url);
+    const probe = probeResponse(url, this.#state);
+    if (probe) return Promise.resolve(probe);
+    if (!url.pathname.startsWith(ADMIN_PREFIX)) {
+      return Promise.resolve(new Response("Not Found", { status: 404 }));
+    }
+    const token = this.#node.config.admin?.token;
+    if (token !== undefined && !bearerMatches(request.headers.get("authorization"), token)) {
+      return Promise.resolve(
+        new Response("Unauthorized", {
+          status: 401,
+          headers: { "www-authenticate": 'Bearer realm="conclave"' },
+        }),
+      );
+    }
+    return Promise.resolve(operatorResponse(this.#context(), url));
+  }
+
+  /** Answers one request of the app port; never throws (an app's failure is a 500). */
   async handle(request: Request, info: RequestInfo): Promise<Response> {
     const url = new URL(request.url);
+    this.#inFlight++;
     try {
-      if (url.pathname.startsWith("/_conclave/")) {
-        const apps = this.#apps.map((a) => ({ path: a.config.path, manager: a.sessions.manager }));
-        return adminResponse(this.#node, apps, url, info);
-      }
+      const probe = probeResponse(url, this.#state);
+      if (probe) return probe;
+      if (url.pathname.startsWith(ADMIN_PREFIX)) return this.#operator(request, url, info);
       const app = this.#apps.find((a) =>
         a.config.path === "/" || url.pathname === a.config.path ||
         url.pathname.startsWith(`${a.config.path}/`)
       );
       if (!app) return new Response("Not Found", { status: 404 });
-      return await this.#serveApp(app, request, url);
+      const limited = await limitBody(request, this.#node.config.http.maxBodyBytes);
+      if (limited instanceof Response) return limited;
+      return await this.#serveApp(app, limited, url);
     } catch (err) {
       this.#logger.error({ err, url: url.pathname }, "Request failed");
       return new Response("Internal Server Error", { status: 500 });
+    } finally {
+      if (--this.#inFlight === 0) this.#idle?.();
     }
+  }
+
+  /**
+   * An operator path on the app port: never when an admin listener serves them, else only for a
+   * local operator (see `localOperatorRefusal`).
+   */
+  #operator(request: Request, url: URL, info: RequestInfo): Response {
+    if (this.#node.config.admin) return new Response("Not Found", { status: 404 });
+    const refusal = localOperatorRefusal(request, url, info);
+    if (refusal) {
+      this.#logger.debug({ url: url.pathname, refusal }, "Admin request refused");
+      return new Response("Forbidden", { status: 403 });
+    }
+    return operatorResponse(this.#context(), url);
   }
 
   async #serveApp(app: App, request: Request, url: URL): Promise<Response> {

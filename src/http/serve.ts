@@ -11,6 +11,17 @@ import { detectRuntime } from "../runtime/detect.ts";
 /** What the host's handler receives besides the request. */
 export interface RequestInfo {
   remoteAddress: string;
+  /**
+   * The request target exactly as the client sent it (`/x/../a%2Fb?q`), where the runtime keeps
+   * it (Node, Deno); undefined where its server normalizes it first (Bun).
+   */
+  rawTarget?: string;
+}
+
+/** The path and query of a URL string as written, without resolving dot segments. */
+function targetOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start < 0 ? "/" : url.slice(start);
 }
 
 export type FetchHandler = (request: Request, info: RequestInfo) => Promise<Response>;
@@ -19,12 +30,19 @@ export type FetchHandler = (request: Request, info: RequestInfo) => Promise<Resp
 export interface HttpServer {
   readonly url: string;
   readonly port: number;
+  /**
+   * Accepts no new connection and resolves once the requests in flight are answered (keep-alive
+   * connections close after their current request).
+   */
+  drain(): Promise<void>;
+  /** Closes every connection now, requests in flight included. */
   close(): Promise<void>;
 }
 
 interface DenoServer {
   addr: { port: number };
   shutdown(): Promise<void>;
+  finished: Promise<void>;
 }
 interface DenoGlobal {
   serve(
@@ -61,12 +79,21 @@ export async function serve(
     const deno = (globalThis as unknown as { Deno: DenoGlobal }).Deno;
     const server = deno.serve(
       { hostname: host, port, onListen: () => {} },
-      (request, info) => handler(request, { remoteAddress: info.remoteAddr.hostname }),
+      // Deno.serve keeps the target as sent in `request.url`.
+      (request, info) =>
+        handler(request, {
+          remoteAddress: info.remoteAddr.hostname,
+          rawTarget: targetOf(request.url),
+        }),
     );
+    // Deno's shutdown is graceful: it stops listening and waits for the requests in flight.
+    let closing: Promise<void> | undefined;
+    const shutdown = () => closing ??= server.shutdown();
     return {
       url: urlOf(host, server.addr.port),
       port: server.addr.port,
-      close: () => server.shutdown(),
+      drain: shutdown,
+      close: shutdown,
     };
   }
   if (runtime === "bun") {
@@ -82,6 +109,9 @@ export async function serve(
     return {
       url: urlOf(host, server.port),
       port: server.port,
+      drain: async () => {
+        await server.stop(false);
+      },
       close: async () => {
         await server.stop(true);
       },
@@ -89,21 +119,41 @@ export async function serve(
   }
   const { createAdaptorServer } = await import("@hono/node-server");
   const server = createAdaptorServer({
-    fetch: (request: Request, env: { incoming: { socket: { remoteAddress?: string } } }) =>
-      handler(request, { remoteAddress: env.incoming.socket.remoteAddress ?? "" }),
+    fetch: (
+      request: Request,
+      env: { incoming: { url?: string; socket: { remoteAddress?: string } } },
+    ) =>
+      handler(request, {
+        remoteAddress: env.incoming.socket.remoteAddress ?? "",
+        rawTarget: env.incoming.url,
+      }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;
+  const connections = server as unknown as {
+    closeAllConnections?: () => void;
+    closeIdleConnections?: () => void;
+  };
+  let closed: Promise<void> | undefined;
+  const stopListening = () =>
+    closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
   return {
     url: urlOf(host, bound),
     port: bound,
-    close: () =>
-      new Promise<void>((resolve) => {
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      }),
+    drain: async () => {
+      const done = stopListening();
+      // Idle keep-alive connections would hold close() open; busy ones close after their reply.
+      connections.closeIdleConnections?.();
+      const idle = setInterval(() => connections.closeIdleConnections?.(), 50);
+      await done.finally(() => clearInterval(idle));
+    },
+    close: () => {
+      const done = stopListening();
+      connections.closeAllConnections?.();
+      return done;
+    },
   };
 }

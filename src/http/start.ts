@@ -21,6 +21,7 @@ export async function hostApps(node: ClusterNode): Promise<ClusterNode> {
   return {
     ...node,
     url,
+    ...(host.adminUrl === undefined ? {} : { adminUrl: host.adminUrl }),
     stop: async () => {
       await host.stop();
       await node.stop();

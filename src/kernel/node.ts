@@ -67,6 +67,8 @@ export interface ClusterNode {
   readonly logger: Logger;
   /** The URL the apps are served at, when started with `host: true`. */
   readonly url?: string;
+  /** The admin listener's URL, when started with `host: true` and the config has `admin`. */
+  readonly adminUrl?: string;
   /**
    * True when peers must prove themselves: a membership secret or a receiver that requires
    * client certificates (mutual TLS).
@@ -221,7 +223,8 @@ export async function assembleNode(
   // Sessions come with hosted apps: Tomcat creates a cluster manager only for distributable apps,
   // one per app, each replicating over the node's one channel.
   const managers = new Map<string, Manager>();
-  const distributable = config.apps.filter((app) => app.distributable);
+  // Alone (no `cluster` in the file), every app keeps its sessions on this node.
+  const distributable = config.cluster.alone ? [] : config.apps.filter((app) => app.distributable);
   for (const app of distributable) {
     managers.set(
       app.path,
@@ -238,7 +241,7 @@ export async function assembleNode(
     for (const slot of config.cluster.clusterListeners) await make(slot, "clusterListener");
   }
   for (const app of config.apps) {
-    if (!app.distributable) {
+    if (!distributable.includes(app)) {
       managers.set(
         app.path,
         options.localManager(app, { jvmRoute, uniqueId, clock, logger: root }),

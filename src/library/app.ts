@@ -7,10 +7,9 @@
  */
 import { ConclaveError } from "../errors.ts";
 import type { Logger } from "../interfaces/logger.ts";
-import type { Manager } from "../interfaces/manager.ts";
 import type { ClusterNode } from "../kernel/node.ts";
 import { componentLogger } from "../kernel/log.ts";
-import type { AppSessions } from "../session/request.ts";
+import { type AppSessions, appSessions } from "../session/request.ts";
 
 /** Which app of the node, and how its cookie looks. */
 export interface AppOptions {
@@ -35,9 +34,8 @@ export interface AppBinding extends AppSessions {
  */
 export function bindApp(node: ClusterNode, options: AppOptions = {}): AppBinding {
   const path = options.path ?? "/";
-  const manager: Manager | undefined = node.managers.get(path);
   const app = node.config.apps.find((a) => a.path === path);
-  if (!manager || !app) {
+  if (!app) {
     const known = node.config.apps.map((a) => JSON.stringify(a.path)).join(", ");
     throw new ConclaveError(
       "APP_ERR_LOAD",
@@ -47,14 +45,8 @@ export function bindApp(node: ClusterNode, options: AppOptions = {}): AppBinding
     );
   }
   return {
+    ...appSessions(node, app, options),
     node,
-    manager,
-    valves: app.distributable ? node.valves : [],
-    jvmRoute: node.jvmRoute,
-    path,
-    cookieName: options.cookieName ?? app.cookieName,
-    secure: options.secure ?? app.secure,
-    completeLocally: !app.distributable,
     logger: componentLogger(node.logger, "library"),
   };
 }

@@ -88,10 +88,12 @@ export async function startNode(
     jvmRoute: node.jvmRoute,
     uniqueId: node.uniqueId.hex,
     http: node.url ?? null,
-    receiver: `${local.host}:${local.port}`,
+    receiver: node.config.cluster.alone ? null : `${local.host}:${local.port}`,
     runtime: runtimeLabel(),
   }, "Node started");
-  if (!node.authenticatesPeers) {
+  if (node.config.cluster.alone) {
+    log.info("No cluster configured: this node runs alone, its sessions on this node only");
+  } else if (!node.authenticatesPeers) {
     log.warn(
       "Anyone who can reach this node's receiver port can read and change every session: set a membership `secret` or mutual TLS",
     );

@@ -7,8 +7,11 @@
  *
  * @module
  */
+import { ConclaveError } from "../errors.ts";
 import { isExpired, type Manager, type SessionRecord } from "../interfaces/manager.ts";
 import type { Exchange, Valve } from "../interfaces/valve.ts";
+import type { AppConfig } from "../kernel/config/types.ts";
+import type { ClusterNode } from "../kernel/node.ts";
 import { parseSessionId } from "./ids.ts";
 import { errorResponse } from "./limits.ts";
 import { Session } from "./session.ts";
@@ -30,6 +33,33 @@ export interface AppSessions {
    * request with the manager (which keeps the session on this node).
    */
   readonly completeLocally: boolean;
+}
+
+/**
+ * `app`'s sessions on `node`: the node's valves and replication for a distributable app in a
+ * cluster, this node only otherwise; cookie settings from the app's config unless overridden.
+ *
+ * @throws {APP_ERR_LOAD} when the node holds no manager for the app
+ */
+export function appSessions(
+  node: ClusterNode,
+  app: AppConfig,
+  cookie: { cookieName?: string; secure?: boolean } = {},
+): AppSessions {
+  const manager = node.managers.get(app.path);
+  if (!manager) {
+    throw new ConclaveError("APP_ERR_LOAD", `The node has no session manager for ${app.path}`);
+  }
+  const replicated = app.distributable && !node.config.cluster.alone;
+  return {
+    manager,
+    valves: replicated ? node.valves : [],
+    jvmRoute: node.jvmRoute,
+    path: app.path,
+    cookieName: cookie.cookieName ?? app.cookieName,
+    secure: cookie.secure ?? app.secure,
+    completeLocally: !replicated,
+  };
 }
 
 /** The session API of SPEC section 4, as `Session` offers it. */

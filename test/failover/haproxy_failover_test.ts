@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
+import { connect } from "node:net";
 import { after, describe, it } from "node:test";
 import { builtinPlugins } from "../../src/node/builtins.ts";
 import {
@@ -55,6 +56,39 @@ function haproxyLine(line: string): { server: string; retries: string } {
   return { server: m[1], retries: m[2] };
 }
 
+/** One GET with the request target exactly as given; resolves to the status code. */
+function rawStatus(url: string, target: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`GET ${target} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`);
+    });
+    let text = "";
+    socket.on("data", (d) => text += d);
+    socket.on("error", reject);
+    socket.on("close", () => resolve(Number(text.split(" ")[1])));
+  });
+}
+
+/** The shipped config lets visitors reach the probes and nothing else under /_conclave/. */
+async function assertAdminDenied(url: string): Promise<void> {
+  for (const probe of ["/_conclave/live", "/_conclave/ready"]) {
+    assert.equal(await rawStatus(url, probe), 200, `${probe} through HAProxy`);
+  }
+  for (
+    const target of [
+      "/_conclave/status",
+      "/_conclave/metrics",
+      "/x/../_conclave/status",
+      "//_conclave/status",
+      "/%5fconclave/status",
+      "/_CONCLAVE/status",
+    ]
+  ) {
+    assert.equal(await rawStatus(url, target), 403, `${target} through HAProxy`);
+  }
+}
+
 async function failover(variant: Variant): Promise<void> {
   const sync = variant.sendOptions === SYNC;
   const started: LoggedProcess[] = [];
@@ -70,6 +104,7 @@ async function failover(variant: Variant): Promise<void> {
     everyProcess.push(...started);
     const balancer = await startHaproxy(haproxy!, dir, nodes, started);
     everyProcess.push(balancer.proc);
+    await assertAdminDenied(balancer.url);
     const client = new Client(balancer.url);
 
     const before: Answer[] = [];
@@ -152,12 +187,13 @@ async function failover(variant: Variant): Promise<void> {
       30_000,
     );
     const probe = crypto.randomUUID();
-    const response = await fetch(`${balancer.url}/_conclave/status?probe=${probe}`, {
-      headers: { cookie: `JSESSIONID=${base}.${stuck}` },
+    // A cookie of an unknown session with the dead node's route: the answer names the node.
+    const response = await fetch(`${balancer.url}/?probe=${probe}`, {
+      headers: { cookie: `JSESSIONID=${"0".repeat(32)}.${stuck}`, accept: "application/json" },
     });
     assert.equal(response.status, 200);
-    const status = await response.json() as { jvmRoute: string };
-    assert.notEqual(status.jvmRoute, stuck);
+    const status = await response.json() as { node: string };
+    assert.notEqual(status.node, stuck);
     const probed = haproxyLine(
       await balancer.proc.waitForText(
         "the probe's log line",
@@ -165,7 +201,7 @@ async function failover(variant: Variant): Promise<void> {
         30_000,
       ),
     );
-    assert.deepEqual(probed, { server: status.jvmRoute, retries: "0" });
+    assert.deepEqual(probed, { server: status.node, retries: "0" });
   } catch (err) {
     console.error(`failover ${variant.label} failed; last output:`);
     for (const proc of started) console.error(proc.tail());

@@ -164,7 +164,7 @@ export async function startHaproxy(
   for (;;) {
     if (!proc.alive) throw new Error(`haproxy exited:\n${proc.tail()}`);
     try {
-      const response = await fetch(`${url}/_conclave/status`, {
+      const response = await fetch(`${url}/_conclave/ready`, {
         signal: AbortSignal.timeout(2000),
       });
       await response.body?.cancel();

@@ -41,6 +41,7 @@ function soloNode(valves: Valve[] = []): ClusterNode {
     managers: new Map([["/", manager]]),
     config: {
       apps: [{ path: "/", distributable: true, cookieName: "JSESSIONID", secure: false }],
+      cluster: { alone: false },
     },
     valves,
     logger: silentLogger(),

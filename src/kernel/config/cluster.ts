@@ -34,16 +34,37 @@ export type Scope = Omit<AttributeContext, "path">;
  *
  * @throws {CONFIG_ERR_RANGE} a className other than SimpleTcpCluster
  */
+/**
+ * The cluster of a node without one: a private in-memory channel (no port, no membership
+ * traffic, no other member can ever join it) and no interceptors.
+ */
+function aloneCluster(): Record<string, unknown> {
+  const network = `alone-${crypto.randomUUID()}`;
+  return {
+    className: CLUSTER_CLASS_NAMES[0],
+    channel: {
+      className: "GroupChannel",
+      membership: { className: "MemoryMembership", network },
+      receiver: { className: "MemoryReceiver", network },
+      sender: { className: "MemorySender", network },
+      interceptors: [],
+    },
+    valves: [],
+    clusterListeners: [],
+  };
+}
+
 export function readCluster(
   value: Record<string, unknown> | undefined,
   scope: Scope,
 ): ClusterConfig {
   const path = "cluster";
-  const raw = value ?? { className: CLUSTER_CLASS_NAMES[0] };
+  const raw = value ?? aloneCluster();
   checkClassName(raw, path, CLUSTER_CLASS_NAMES, scope);
   const attrs = validateAttributes(raw, CLUSTER_SCHEMA, { ...scope, path });
   const sendPath = childPath(path, "channelSendOptions");
   return {
+    alone: value === undefined,
     channelSendOptions: parseSendOptions(attrs.channelSendOptions, {
       file: scope.file,
       path: sendPath,

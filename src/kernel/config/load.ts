@@ -120,6 +120,7 @@ function build(
     ...(admin === undefined ? {} : { admin }),
     apps,
     strict,
+    shutdownTimeout: top.shutdownTimeout as number,
     logLevel: top.logLevel as LogLevel,
     cluster,
     warnings,

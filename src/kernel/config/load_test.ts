@@ -31,6 +31,7 @@ async function load(text: string, options: LoadOptions = {}) {
 }
 
 const ONE_LINE_CLUSTER = {
+  alone: false,
   channelSendOptions: 8,
   channelStartOptions: 15,
   heartbeatBackgroundEnabled: false,
@@ -97,7 +98,7 @@ describe("loadConfigFile()", () => {
     const config = await load('{ "cluster": { "className": "SimpleTcpCluster" } }');
     assert.equal(config.jvmRoute, undefined);
     assert.equal(config.admin, undefined);
-    assert.deepEqual(config.http, { host: "127.0.0.1", port: 8080 });
+    assert.deepEqual(config.http, { host: "127.0.0.1", port: 8080, maxBodyBytes: 1048576 });
     assert.deepEqual(config.apps, []);
     assert.equal(config.strict, false);
     assert.equal(config.logLevel, "info");
@@ -105,15 +106,25 @@ describe("loadConfigFile()", () => {
     assert.deepEqual(config.warnings, []);
   });
 
-  it("loadConfigFile() gives the full default cluster when there is no cluster key", async () => {
+  it("loadConfigFile() makes a node without a cluster key run alone: no port, no membership traffic", async () => {
     const config = await load("{}");
-    assert.deepEqual(config.cluster, ONE_LINE_CLUSTER);
+    const { alone, channel, valves, clusterListeners } = config.cluster;
+    assert.equal(alone, true);
+    assert.deepEqual(
+      [channel.membership.className, channel.receiver.className, channel.sender.className],
+      ["MemoryMembership", "MemoryReceiver", "MemorySender"],
+    );
+    // A private in-memory network: no other node can ever share it.
+    const network = channel.membership.raw.network;
+    assert.match(String(network), /^alone-[0-9a-f-]{36}$/);
+    assert.notEqual((await load("{}")).cluster.channel.membership.raw.network, network);
+    assert.deepEqual([channel.interceptors, valves, clusterListeners], [[], [], []]);
   });
 
   it("loadConfigFile() reads the SPEC example, keeping each slot's attributes for its plugin", async () => {
     const config = await load(SPEC_EXAMPLE);
     assert.equal(config.jvmRoute, "node1");
-    assert.deepEqual(config.http, { host: "127.0.0.1", port: 8081 });
+    assert.deepEqual(config.http, { host: "127.0.0.1", port: 8081, maxBodyBytes: 1048576 });
     assert.deepEqual(config.apps, [
       {
         path: "/",
@@ -437,7 +448,7 @@ const BAD: [string, string, LoadOptions, ConfigErrorFields][] = [
     code: "CONFIG_ERR_UNKNOWN_ATTRIBUTE",
     path: "http.prot",
     found: 'unknown attribute "prot"',
-    expected: "only the accepted attributes: host, port",
+    expected: "only the accepted attributes: host, maxBodyBytes, port",
     line: 1,
     column: 46,
   }],

@@ -47,17 +47,33 @@ export const TOP_LEVEL_SCHEMA: AttributeSchema = {
   apps: { type: "array", default: [], description: "The apps this node hosts" },
   strict: { type: "boolean", default: false, description: "Unknown attributes are errors" },
   logLevel: { type: "string", enum: LOG_LEVELS, default: "info" },
-  cluster: { type: "object", description: "Tomcat's <Cluster>" },
+  cluster: { type: "object", description: "Tomcat's <Cluster>; none: the node runs alone" },
+  shutdownTimeout: {
+    type: "integer",
+    default: 20_000,
+    min: 0,
+    description: "ms a stopping node lets requests in flight finish before it leaves",
+  },
 };
 
 export const HTTP_SCHEMA: AttributeSchema = {
   host: { type: "string", default: "127.0.0.1" },
   port: { ...PORT, default: 8080, description: "0 picks a free port" },
+  maxBodyBytes: {
+    type: "integer",
+    default: 1024 * 1024,
+    min: 0,
+    description: "Largest request body an app is handed, bytes; a larger one is answered 413",
+  },
 };
 
 export const ADMIN_SCHEMA: AttributeSchema = {
   host: { type: "string", default: "127.0.0.1" },
   port: { ...PORT, description: "Required; 0 picks a free port" },
+  token: {
+    type: "string",
+    description: "When set, every admin request must carry `Authorization: Bearer <token>`",
+  },
 };
 
 export const APP_SCHEMA: AttributeSchema = {

@@ -44,7 +44,12 @@ export function readListener(
     const portPath = childPath(path, "port");
     throw configError("CONFIG_ERR_MISSING", scope, portPath, "no port", "a port", path);
   }
-  return { host: attrs.host as string, port: attrs.port as number };
+  return {
+    host: attrs.host as string,
+    port: attrs.port as number,
+    ...(attrs.maxBodyBytes === undefined ? {} : { maxBodyBytes: attrs.maxBodyBytes as number }),
+    ...(attrs.token === undefined || attrs.token === "" ? {} : { token: attrs.token as string }),
+  };
 }
 
 /**

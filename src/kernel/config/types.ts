@@ -65,6 +65,10 @@ export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" |
 export interface ListenerConfig {
   readonly host: string;
   readonly port: number;
+  /** `http` only: the largest request body handed to an app, bytes. */
+  readonly maxBodyBytes?: number;
+  /** `admin` only: the bearer token every admin request must carry. */
+  readonly token?: string;
 }
 
 export interface AppConfig {
@@ -89,6 +93,11 @@ export interface ChannelConfig {
 }
 
 export interface ClusterConfig {
+  /**
+   * True when the file has no `cluster`: the node runs alone (Tomcat without `<Cluster>`), its
+   * channel a private in-memory one with no port and no membership traffic.
+   */
+  readonly alone: boolean;
   /** The bit field, whatever form the file used. */
   readonly channelSendOptions: number;
   readonly channelStartOptions: number;
@@ -108,6 +117,8 @@ export interface LoadedConfig {
   readonly jvmRoute?: string;
   readonly http: ListenerConfig;
   readonly admin?: ListenerConfig;
+  /** ms a stopping node lets requests in flight finish before it leaves. */
+  readonly shutdownTimeout: number;
   readonly apps: readonly AppConfig[];
   readonly strict: boolean;
   readonly logLevel: LogLevel;
