@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { runScript, runtimeCommand } from "../helpers/spawn.ts";
 
 const entry = join(dirname(fileURLToPath(import.meta.url)), "../../node.ts");
-const pluginBase = join(dirname(fileURLToPath(import.meta.url)), "../../src/internal.ts");
+const pluginBase = join(dirname(fileURLToPath(import.meta.url)), "../../src/mod.ts");
 
 const memoryCluster = {
   jvmRoute: "cli1",
