@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `conclave` command: the compiled CLI (dist/), or in a checkout that was never built, the
-// TypeScript sources.
+// The `conclave` command: the compiled CLI (dist/) in the package, the TypeScript sources in a
+// checkout (which has tsconfig.build.json; a dist/ there may be stale).
 //
 // Node before 22.18 cannot strip types, so an app or plugin written in TypeScript needs tsx. Where
 // tsx is installed, the bin runs itself again under `node --import tsx`, as `tsx node.ts` does:
@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const compiled = new URL("../dist/src/cli/main.js", import.meta.url);
+const checkout = existsSync(new URL("../tsconfig.build.json", import.meta.url));
 const stripsTypes = Boolean(globalThis.Deno || globalThis.Bun || process.features.typescript);
 const tsx = stripsTypes || process.execArgv.some((arg) => arg.includes("tsx"))
   ? undefined
@@ -34,7 +34,7 @@ if (tsx !== undefined) {
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => process.exit(code ?? (signal === "SIGINT" ? 130 : 143)));
 } else {
-  const { main } = await import(existsSync(compiled) ? compiled.href : "../src/cli/main.ts");
+  const { main } = await import(checkout ? "../src/cli/main.ts" : "../dist/src/cli/main.js");
   process.exit(await main(process.argv.slice(2)));
 }
 

@@ -87,7 +87,7 @@ describe("node.ts (the start command)", () => {
 
   const bad: [string, string[], RegExp][] = [
     ["an unknown flag", ["--bogus"], /CLI_ERR_BAD_FLAG/],
-    ["no --config", [], /--config FILE is required.*CLI_ERR_BAD_FLAG/],
+    ["no --config", ["start"], /--config FILE is required.*CLI_ERR_BAD_FLAG/],
     ["a flag without its value", ["--config"], /CLI_ERR_BAD_FLAG/],
     [
       "a port that is no number",

@@ -27,9 +27,19 @@ export function runScript(
   env: Record<string, string> = {},
 ): Promise<RunResult> {
   const { command, args: prefix } = runtimeCommand(file);
+  return runCommand(command, [...prefix, ...args], { env });
+}
+
+/** Runs `command args...` to completion, collecting its output. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
