@@ -97,6 +97,10 @@ export const suite: typeof interceptorConformance = interceptorConformance;
 `,
 };
 
+/** A host-mode app in plain JavaScript, for `conclave check` through the installed bin. */
+export const HOST_APP_MJS = `export default (request, ctx) => new Response(ctx.jvmRoute);
+`;
+
 /** Imports every subpath and prints how many names each exports (run by node, deno and bun). */
 export const IMPORTS_MJS = `const counts = {};
 for (const s of ["conclave", "conclave/express", "conclave/hono", "conclave/fastify", "conclave/testing"]) {

@@ -19,7 +19,13 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { detectRuntime } from "../../src/runtime/detect.ts";
 import { runCommand } from "../helpers/spawn.ts";
-import { EXPRESS_NODE_MJS, IMPORTS_MJS, TSCONFIG, TYPED_APPS } from "./consumer_files.ts";
+import {
+  EXPRESS_NODE_MJS,
+  HOST_APP_MJS,
+  IMPORTS_MJS,
+  TSCONFIG,
+  TYPED_APPS,
+} from "./consumer_files.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = (name: string) => join(root, "node_modules/.bin", name);
@@ -152,6 +158,37 @@ describe("the npm package", { timeout: 240_000 }, () => {
           `${declarations.length} of conclave's .d.ts files`,
       );
       assert.ok(declarations.length > 20, `only ${declarations.length} conclave declarations`);
+    });
+
+    it("has a conclave bin that runs the compiled CLI on plain node", async () => {
+      const conclave = join(scratch, "node_modules/.bin/conclave");
+      const help = await runCommand(process.execPath, [conclave, "--help"], { cwd: scratch });
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout, /^ {2}check --config FILE/m);
+      const version = await runCommand(process.execPath, [conclave, "--version"], { cwd: scratch });
+      assert.equal(
+        version.stdout.trim(),
+        JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version,
+      );
+      await writeFile(join(scratch, "host_app.mjs"), HOST_APP_MJS);
+      await writeFile(
+        join(scratch, "cluster.json"),
+        JSON.stringify({
+          jvmRoute: "c",
+          http: { host: "127.0.0.1", port: 0 },
+          apps: [{ path: "/", module: "./host_app.mjs" }],
+        }),
+      );
+      const check = await runCommand(process.execPath, [
+        conclave,
+        "check",
+        "--config",
+        "cluster.json",
+      ], {
+        cwd: scratch,
+      });
+      assert.equal(check.code, 0, check.stderr);
+      assert.match(check.stdout, /cluster\.json is ready to start/);
     });
 
     it("runs a 2-node Express cluster under plain node and replicates a session", async () => {
