@@ -315,11 +315,15 @@ export function describeValue(value: unknown): string {
   return `${text} (${type})`;
 }
 
-/** The process exit status for an error: 2 for a bad command line or configuration, else 1. */
+/**
+ * The process exit status for an error: 2 for a bad command line or configuration (an app module
+ * that is missing or throws on import included, SPEC section 1), else 1.
+ */
 export function exitCodeFor(error: unknown): 1 | 2 {
+  if (error instanceof ConfigError) return 2;
   if (
     error instanceof ConclaveError &&
-    (/^(CONFIG|CLI)_ERR_/.test(error.code) || error.code === "CERTS_ERR_BAD_NODE_NAME")
+    (/^(CONFIG|CLI|APP)_ERR_/.test(error.code) || error.code === "CERTS_ERR_BAD_NODE_NAME")
   ) return 2;
   return 1;
 }

@@ -3,13 +3,13 @@
  * `{ "className": "./audit_interceptor.ts", "label": "edge" }`.
  *
  * It counts messages in each direction and logs membership changes with its label. A published
- * plugin would import from "conclave/internal"; this one sits in the repository and imports the
+ * plugin would import from "conclave"; this one sits in the repository and imports the
  * source directly.
  *
  * @module
  */
-import { definePlugin, InterceptorBase } from "../../src/internal.ts";
-import type { ChannelMessage, Logger, Member } from "../../src/internal.ts";
+import { definePlugin, InterceptorBase } from "../../src/mod.ts";
+import type { ChannelMessage, Logger, Member } from "../../src/mod.ts";
 
 export class AuditInterceptor extends InterceptorBase {
   readonly counts = { sent: 0, received: 0 };

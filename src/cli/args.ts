@@ -20,7 +20,15 @@ Options:
   --log-level LEVEL    trace, debug, info, warn, error, fatal or silent
   -h, --help           print this help
 
-Other commands: conclave certs --help`;
+Every command: conclave --help`;
+
+export const CHECK_USAGE = `Usage: conclave check --config FILE [options]
+
+Loads and resolves the whole configuration as start would, without starting anything: every
+className (used or not), app modules (imported), TLS files, and the ports start would bind.
+Exits 0, or with the message and exit status start would give (2 for the configuration).
+
+Options: the same as start's (conclave start --help).`;
 
 /** A parsed `start` command line. */
 export interface StartArgs {
@@ -34,7 +42,7 @@ export interface StartArgs {
  *
  * @throws {ConclaveError} CLI_ERR_BAD_FLAG for an unknown flag, a missing value or a bad number
  */
-export function parseStartArgs(argv: readonly string[]): StartArgs {
+export function parseStartArgs(argv: readonly string[], verb = "start"): StartArgs {
   const values = parseFlags(argv, {
     config: { type: "string" },
     "jvm-route": { type: "string" },
@@ -45,7 +53,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
   });
   if (values.help) return { help: true, overrides: {} };
   if (typeof values.config !== "string" || values.config === "") {
-    throw new ConclaveError("CLI_ERR_BAD_FLAG", "Cannot start: --config FILE is required");
+    throw new ConclaveError("CLI_ERR_BAD_FLAG", `Cannot ${verb}: --config FILE is required`);
   }
   const overrides: ConfigOverrides = {};
   if (typeof values["jvm-route"] === "string") overrides.jvmRoute = values["jvm-route"];

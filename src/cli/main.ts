@@ -1,7 +1,8 @@
 /**
- * The `conclave` command: `start` (the default) runs one node until SIGINT or SIGTERM; `certs`
- * creates a cluster CA and node certificates; `status` prints a node's view of the cluster;
- * `convert` turns a Tomcat server.xml `<Cluster>` into cluster.json.
+ * The `conclave` command: `start` (the default) runs one node until SIGINT or SIGTERM; `check`
+ * verifies a configuration without starting anything; `certs` creates a cluster CA and node
+ * certificates; `status` prints a node's view of the cluster; `convert` turns a Tomcat server.xml
+ * `<Cluster>` into cluster.json.
  *
  * @module
  */
@@ -10,16 +11,44 @@ import { loadConfigFile } from "../kernel/config/load.ts";
 import { ConclaveError, exitCodeFor } from "../errors.ts";
 import { startNode } from "../node/node.ts";
 import { parseStartArgs, START_USAGE } from "./args.ts";
+import { checkBeforeStart } from "./check.ts";
+import { packageVersion, USAGE } from "./usage.ts";
 
-const COMMANDS = ["start", "certs", "status", "convert"];
+type Command = (argv: readonly string[]) => Promise<number>;
+
+/** The commands besides `start`, each loaded only when run. */
+const OTHER_COMMANDS: Record<string, () => Promise<Command>> = {
+  check: async () => (await import("./check_command.ts")).checkCommand,
+  // @peculiar/x509 needs the global Reflect polyfill, which `start` should not carry.
+  certs: async () => (await import("./certs.ts")).certsCommand,
+  status: async () => (await import("./status.ts")).statusCommand,
+  convert: async () => (await import("./convert.ts")).convertCommand,
+};
+
+/** The commands, in the order `--help` lists them. */
+export const COMMANDS = ["start", ...Object.keys(OTHER_COMMANDS)];
 
 /**
  * Runs the command line; resolves to the exit status: 0 after a clean stop (or `certs` done), 2 for
  * a bad command line or configuration, 1 for any other failure.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const args = argv[0] !== undefined && !argv[0].startsWith("-") ? argv.slice(1) : argv;
-  const command = argv[0] !== undefined && !argv[0].startsWith("-") ? argv[0] : "start";
+  const first = argv[0];
+  if (first === undefined) {
+    // As git and npm do: the usage, on stderr since nothing was done.
+    console.error(USAGE);
+    return 2;
+  }
+  if (first === "--help" || first === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (first === "--version" || first === "-v") {
+    console.log(packageVersion());
+    return 0;
+  }
+  const args = first.startsWith("-") ? argv : argv.slice(1);
+  const command = first.startsWith("-") ? "start" : first;
   if (!COMMANDS.includes(command)) {
     report(
       new ConclaveError(
@@ -29,38 +58,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
-  if (command === "convert") {
+  const load = Object.hasOwn(OTHER_COMMANDS, command) ? OTHER_COMMANDS[command] : undefined;
+  if (load !== undefined) {
     try {
-      const { convertCommand } = await import("./convert.ts");
-      return await convertCommand(args);
-    } catch (error) {
-      report(error);
-      return exitCodeFor(error);
-    }
-  }
-  if (command === "status") {
-    try {
-      const { statusCommand } = await import("./status.ts");
-      return await statusCommand(args);
-    } catch (error) {
-      report(error);
-      return exitCodeFor(error);
-    }
-  }
-  if (command === "certs") {
-    try {
-      // Loaded only here: @peculiar/x509 needs the global Reflect polyfill, which `start` should not carry.
-      const { certsCommand } = await import("./certs.ts");
-      return await certsCommand(args);
+      return await (await load())(args);
     } catch (error) {
       report(error);
       return exitCodeFor(error);
     }
   }
   // Listen before starting: a signal that comes as "Node started" is logged must not be lost.
+  // The listeners stay: a second signal (the bin forwards one a terminal also sends) must not
+  // kill the node in the middle of leaving the cluster.
   const stopSignal = new Promise<string>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.on("SIGINT", () => resolve("SIGINT"));
+    process.on("SIGTERM", () => resolve("SIGTERM"));
   });
   let node;
   try {
@@ -73,6 +85,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       env: process.env,
       overrides: parsed.overrides,
     });
+    // Everything that can fail on the configuration alone fails here, before the node joins.
+    await checkBeforeStart(config, { host: true });
     node = await startNode(config, { host: true });
   } catch (error) {
     report(error);

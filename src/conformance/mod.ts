@@ -19,3 +19,5 @@ export {
 export { receiverConformance, senderConformance, type TransportHarness } from "./transport.ts";
 export { managerConformance, type ManagerHarness } from "./manager.ts";
 export { deferred, waitFor } from "./wait.ts";
+export { ManualClock } from "../kernel/manual_clock.ts";
+export { MemoryNetwork } from "../../plugins/membership/memory/network.ts";

@@ -122,7 +122,13 @@ export async function assembleNode(
   const log = componentLogger(root, "kernel/node");
   const warnUnknown = (w: ConfigWarning) =>
     log.warn(
-      { code: w.code, path: w.path, unknown: w.unknown, accepted: w.accepted },
+      {
+        code: w.code,
+        path: w.path,
+        unknown: w.unknown,
+        accepted: w.accepted,
+        ...(w.didYouMean ? { didYouMean: w.didYouMean } : {}),
+      },
       "Unknown configuration attributes",
     );
   config.warnings.forEach(warnUnknown);

@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { PluginDescriptor, PluginKind } from "../interfaces/plugin.ts";
 import { ConfigError, type ErrorCode } from "../errors.ts";
 import { isPluginDescriptor } from "./plugin.ts";
+import { suggest } from "./suggest.ts";
 import { simpleName, TOMCAT_CLASSES } from "./tomcat_names.ts";
 
 /** Where a className was written: for error messages and relative module paths. */
@@ -137,29 +138,6 @@ function fail(
     column: site.column,
     ...detail,
   });
-}
-
-/** `one of "A", "B"` ordered by closeness to `name`, at most five. */
-export function suggest(name: string, candidates: readonly string[]): string {
-  const ranked = [...new Set(candidates)]
-    .map((c) => ({ c, d: distance(name.toLowerCase(), c.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
-    .slice(0, 5)
-    .map((x) => JSON.stringify(x.c));
-  return ranked.length === 1 ? ranked[0] : `one of ${ranked.join(", ")}`;
-}
-
-/** Levenshtein distance. */
-function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length];
 }
 
 function isObject(value: unknown): boolean {

@@ -8,7 +8,7 @@ import { NodeProcess, stopped } from "../helpers/node_process.ts";
 import { runScript } from "../helpers/runtime.ts";
 
 const entry = join(dirname(fileURLToPath(import.meta.url)), "../../node.ts");
-const pluginBase = join(dirname(fileURLToPath(import.meta.url)), "../../src/internal.ts");
+const pluginBase = join(dirname(fileURLToPath(import.meta.url)), "../../src/mod.ts");
 
 const memoryCluster = {
   jvmRoute: "cli1",
@@ -61,7 +61,7 @@ describe("node.ts (the start command)", () => {
 
   const bad: [string, string[], RegExp][] = [
     ["an unknown flag", ["--bogus"], /CLI_ERR_BAD_FLAG/],
-    ["no --config", [], /--config FILE is required.*CLI_ERR_BAD_FLAG/],
+    ["no --config", ["start"], /--config FILE is required.*CLI_ERR_BAD_FLAG/],
     ["a flag without its value", ["--config"], /CLI_ERR_BAD_FLAG/],
     [
       "a port that is no number",

@@ -76,16 +76,16 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `file args...` to completion on this runtime. */
-export function runScript(
-  file: string,
+/** Runs `command args...` to completion (in `cwd` when given), keeping its output. */
+export function runCommand(
+  command: string,
   args: readonly string[],
-  env: Record<string, string> = {},
+  options: { env?: Record<string, string>; cwd?: string } = {},
 ): Promise<RunResult> {
-  const { command, args: prefix } = runtimeCommand(file);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -95,4 +95,14 @@ export function runScript(
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs `file args...` to completion on this runtime. */
+export function runScript(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  const { command, args: prefix } = runtimeCommand(file);
+  return runCommand(command, [...prefix, ...args], { env });
 }

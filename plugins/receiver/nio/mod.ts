@@ -6,7 +6,8 @@
  * { "className": "NioReceiver", "address": "127.0.0.1", "port": 4000, "autoBind": 100,
  *   "tls": { "cert": "certs/node1.pem", "key": "certs/node1.key", "ca": "certs/ca.pem" } }
  * ```
- * `port` 0 takes a free port; otherwise the first free one of `port` .. `port + autoBind - 1`.
+ * `port` 0 takes a free port; otherwise the first free one of `port` .. `port + autoBind - 1`
+ * (`autoBind` 0 or 1: exactly `port`).
  * `address` `"auto"` is the first non-loopback IPv4 address, as in Tomcat; the default is
  * loopback, so that nothing is exposed until you say so.
  *
@@ -42,9 +43,9 @@ export default definePlugin({
     autoBind: {
       type: "integer",
       default: 100,
-      min: 1,
+      min: 0,
       max: 65535,
-      description: "How many ports to try from `port`",
+      description: "How many ports to try from `port`; 0 or 1: exactly `port`",
     },
     maxFrameSize: {
       type: "integer",

@@ -7,6 +7,7 @@
 import { describeValue } from "../../errors.ts";
 import type { AttributeSchema, AttributeSpec, InitOf } from "../../interfaces/attributes.ts";
 import { configError, isPlainObject, setOwn } from "./config_error.ts";
+import { closest } from "../suggest.ts";
 import { childPath } from "./json.ts";
 import type { AttributeContext } from "./types.ts";
 
@@ -133,11 +134,18 @@ function checkUnknown(
   const accepted = Object.keys(schema).sort();
   const names = unknown.map((key) => JSON.stringify(key)).join(", ");
   const plural = unknown.length === 1 ? "attribute" : "attributes";
+  const didYouMean = typos(unknown, accepted);
+  const hint = Object.entries(didYouMean).map(([typo, name]) =>
+    unknown.length === 1
+      ? JSON.stringify(name)
+      : `${JSON.stringify(name)} for ${JSON.stringify(typo)}`
+  ).join(", ");
+  const question = hint === "" ? "" : ` (did you mean ${hint}?)`;
   if (ctx.strict) {
     const first = childPath(ctx.path, unknown[0]);
     const expected = accepted.length === 0
       ? "no attributes here"
-      : `only the accepted attributes: ${accepted.join(", ")}`;
+      : `only the accepted attributes: ${accepted.join(", ")}${question}`;
     throw configError(
       "CONFIG_ERR_UNKNOWN_ATTRIBUTE",
       ctx,
@@ -154,12 +162,23 @@ function checkUnknown(
     code: "CONFIG_ERR_UNKNOWN_ATTRIBUTE",
     message: `Ignoring unknown ${plural} ${names} at ${slot} in ${where}; accepted: ${
       accepted.length === 0 ? "none" : accepted.join(", ")
-    }`,
+    }${question}`,
     file: ctx.file,
     path: ctx.path,
     line: position?.line,
     column: position?.column,
     unknown,
     accepted,
+    didYouMean,
   });
+}
+
+/** Each unknown name that is a likely typo of an accepted one, with that name. */
+function typos(unknown: readonly string[], accepted: readonly string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const name of unknown) {
+    const match = closest(name, accepted);
+    if (match !== undefined) setOwn(result, name, match);
+  }
+  return result;
 }

@@ -195,6 +195,16 @@ describe("validateAttributes()", () => {
     assert.equal(warning.line, 1);
     assert.equal(warning.column, 44);
     assert.match(warning.message, /"prot", "adress" at r in slot\.json:1:44; accepted: address, /);
+    assert.deepEqual(warning.didYouMean, { prot: "port", adress: "address" });
+    assert.match(warning.message, /\(did you mean "port" for "prot", "address" for "adress"\?\)$/);
+  });
+
+  it("validateAttributes() suggests only names close to a typo", () => {
+    const { warnings } = check('{"r": {"frequncy": 1, "colour": 2}}', { path: "r" });
+    const [warning] = warnings;
+    assert.deepEqual(warning.unknown, ["frequncy", "colour"]);
+    assert.deepEqual(warning.didYouMean, {});
+    assert.doesNotMatch(warning.message, /did you mean/);
   });
 
   it("validateAttributes() throws CONFIG_ERR_UNKNOWN_ATTRIBUTE for unknown attributes with strict", () => {
@@ -206,7 +216,7 @@ describe("validateAttributes()", () => {
         found: 'unknown attribute "prot"',
         expected:
           "only the accepted attributes: address, autoBind, direct, extra, members, mode, " +
-          "port, ratio, tls",
+          'port, ratio, tls (did you mean "port"?)',
         line: 2,
         column: 10,
       },

@@ -448,7 +448,7 @@ const BAD: [string, string, LoadOptions, ConfigErrorFields][] = [
     code: "CONFIG_ERR_UNKNOWN_ATTRIBUTE",
     path: "http.prot",
     found: 'unknown attribute "prot"',
-    expected: "only the accepted attributes: host, maxBodyBytes, port",
+    expected: 'only the accepted attributes: host, maxBodyBytes, port (did you mean "port"?)',
     line: 1,
     column: 46,
   }],

@@ -28,6 +28,8 @@ export interface ConfigWarning {
   readonly unknown: readonly string[];
   /** Every attribute the slot accepts, sorted. */
   readonly accepted: readonly string[];
+  /** Unknown attributes that look like typos, each with the accepted name it is closest to. */
+  readonly didYouMean?: Readonly<Record<string, string>>;
 }
 
 /** What validating a slot later needs to know about the file it came from. */
