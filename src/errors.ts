@@ -230,6 +230,11 @@ export const ERROR_CODES = {
       "A request would create a session beyond the manager's `maxActiveSessions`; it was answered 503 with `Retry-After`",
     fix: "Raise `manager.maxActiveSessions` (-1: no limit), or let idle sessions expire sooner",
   },
+  SESSION_ERR_TOO_LARGE: {
+    meaning:
+      "A session attribute is larger than any message between nodes can carry (`maxFrameSize`, 32 MiB by default)",
+    fix: "Keep large data elsewhere (a file, a blob store) and store a reference in the session",
+  },
   // --- apps ---
   APP_ERR_LOAD: {
     meaning: "An app module could not be imported or exports no fetch handler",

@@ -103,3 +103,39 @@ export function estimateSize(value: unknown, limit: number): number {
   }
   return size;
 }
+
+/** Most estimated bytes of attributes one replication message carries for one session. */
+export const PIECE_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * `delta` cut into pieces of at most about `budget` bytes of attributes each (an attribute
+ * bigger than that travels alone), each piece a delta of the same session with the same meta:
+ * applying them in any order gives the session `delta` describes, so a session of any size
+ * travels in frames `maxFrameSize` accepts.
+ */
+export function splitDelta<D extends { attrs: [string, unknown, ...unknown[]][] }>(
+  delta: D,
+  budget = PIECE_MAX_BYTES,
+): D[] {
+  let total = 0;
+  const sizes = delta.attrs.map(([name, value]) => {
+    const size = name.length + 12 + estimateSize(value, budget);
+    total += size;
+    return size;
+  });
+  if (total <= budget) return [delta];
+  const pieces: D[] = [];
+  let attrs: D["attrs"] = [];
+  let bytes = 0;
+  delta.attrs.forEach((attr, i) => {
+    if (attrs.length > 0 && bytes + sizes[i] > budget) {
+      pieces.push({ ...delta, attrs });
+      attrs = [];
+      bytes = 0;
+    }
+    attrs.push(attr);
+    bytes += sizes[i];
+  });
+  if (attrs.length > 0) pieces.push({ ...delta, attrs });
+  return pieces;
+}

@@ -4,6 +4,25 @@
  * @module
  */
 import { ConclaveError } from "../errors.ts";
+import { DEFAULT_MAX_FRAME_SIZE } from "../wire/frame.ts";
+import { estimateSize } from "./bundle.ts";
+
+/**
+ * The largest attribute `set` accepts, estimated bytes: one attribute travels in one frame, so
+ * it must fit `maxFrameSize` (default 32 MiB) with room for the envelope. Bigger sessions are
+ * fine: their attributes travel in several messages.
+ */
+export const MAX_ATTRIBUTE_BYTES = DEFAULT_MAX_FRAME_SIZE - 64 * 1024;
+
+/** Throws `SESSION_ERR_TOO_LARGE` for an attribute that could never travel to another node. */
+export function checkAttributeSize(name: string, value: unknown): void {
+  const size = estimateSize(value, MAX_ATTRIBUTE_BYTES + 1);
+  if (size <= MAX_ATTRIBUTE_BYTES) return;
+  throw new ConclaveError(
+    "SESSION_ERR_TOO_LARGE",
+    `Session attribute ${JSON.stringify(name)} is over ${MAX_ATTRIBUTE_BYTES} bytes: no message could carry it to another node; store a reference to the data instead`,
+  );
+}
 
 /** Seconds a client is told to wait when the session limit is reached. */
 export const TOO_MANY_RETRY_AFTER = 60;

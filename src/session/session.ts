@@ -5,6 +5,7 @@
  */
 import { ConclaveError } from "../errors.ts";
 import type { Manager, SessionRecord } from "../interfaces/manager.ts";
+import { checkAttributeSize } from "./limits.ts";
 import { checkValue } from "./values.ts";
 
 export class Session {
@@ -73,6 +74,7 @@ export class Session {
       this.#stored.setLocal(name, true);
     } else {
       checkValue(name, value);
+      checkAttributeSize(name, value);
       this.#stored.setLocal(name, false);
     }
     this.#stored.attributes.set(name, value);

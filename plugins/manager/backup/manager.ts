@@ -19,7 +19,12 @@ import { newIdOr, parseSessionId } from "../../../src/session/ids.ts";
 import { checkSessionLimit } from "../../../src/session/limits.ts";
 import type { ManagerBase } from "../../../src/session/manager_components.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
-import { BUNDLE_MAX_BYTES, estimateSize, TurnBundler } from "../../../src/session/bundle.ts";
+import {
+  BUNDLE_MAX_BYTES,
+  estimateSize,
+  splitDelta,
+  TurnBundler,
+} from "../../../src/session/bundle.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
 import { ConclaveError } from "../../../src/errors.ts";
 
@@ -285,8 +290,13 @@ export class BackupManager implements Manager {
     if (backup && (delta || moved)) {
       const payload = moved ? this.store.full(session) : delta;
       if (payload) {
-        const copy: [SessionDelta, Place] = [payload, { ...place }]; // the place as of now
-        await this.#bundleFor(backup).add(copy, estimateSize(payload.attrs, BUNDLE_MAX_BYTES));
+        // The place as of now; a big session travels in several copies within maxFrameSize.
+        const bundle = this.#bundleFor(backup);
+        await Promise.all(
+          splitDelta(payload).map((piece) =>
+            bundle.add([piece, { ...place }], estimateSize(piece.attrs, BUNDLE_MAX_BYTES))
+          ),
+        );
       }
     }
     if (created || moved) await this.#announce(session.id, place);

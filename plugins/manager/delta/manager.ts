@@ -17,13 +17,18 @@ import { ConclaveError } from "../../../src/errors.ts";
 import { newIdOr, newSessionId, parseSessionId } from "../../../src/session/ids.ts";
 import { checkSessionLimit } from "../../../src/session/limits.ts";
 import type { ManagerBase } from "../../../src/session/manager_components.ts";
-import { BUNDLE_MAX_BYTES, estimateSize, TurnBundler } from "../../../src/session/bundle.ts";
+import {
+  BUNDLE_MAX_BYTES,
+  estimateSize,
+  splitDelta,
+  TurnBundler,
+} from "../../../src/session/bundle.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 import { StateTransfer } from "./state_transfer.ts";
 import { isWire, type Wire } from "./wire.ts";
 
-export { chunkEnds, STATE_CHUNK, STATE_CHUNK_BYTES, STATE_WINDOW } from "./state_transfer.ts";
+export { planChunks, STATE_CHUNK, STATE_CHUNK_BYTES, STATE_WINDOW } from "./state_transfer.ts";
 export { BUNDLE_MAX_BYTES, BUNDLE_MAX_DELTAS } from "../../../src/session/bundle.ts";
 
 /** `jvmRoute` and `nodeId` (in ManagerBase): this node's route (session id suffix) and member id. */
@@ -178,7 +183,10 @@ export class DeltaManager implements Manager {
         : this.store.snapshot(session, []));
     if (!delta) return;
     this.#announce(session, delta, created, false);
-    await this.#queue(delta);
+    // A big session's changes travel in several messages, each within maxFrameSize.
+    const pieces = splitDelta(delta);
+    if (pieces.length === 1) await this.#queue(delta);
+    else await Promise.all(pieces.map((piece) => this.#queue(piece)));
   }
 
   /** The deltas of all requests that end in this turn travel as one message (`bundle.ts`). */

@@ -19,8 +19,8 @@ import { SendError } from "../../../src/kernel/send_error.ts";
 import {
   BUNDLE_MAX_BYTES,
   BUNDLE_MAX_DELTAS,
-  chunkEnds,
   DeltaManager,
+  planChunks,
   STATE_CHUNK,
   STATE_CHUNK_BYTES,
   STATE_WINDOW,
@@ -612,30 +612,43 @@ describe("DeltaManager state-transfer chunk bounds", () => {
       return s;
     });
 
+  /** Where each chunk ends, for plans of whole sessions. */
+  const ends = (plan: ReturnType<typeof planChunks>) => plan.map((chunk) => chunk.at(-1)![0] + 1);
+
   it(`holds at most ${STATE_CHUNK} small sessions`, () => {
-    const ends = chunkEnds(sessions(2 * STATE_CHUNK + 7, 10));
-    assert.deepEqual(ends, [STATE_CHUNK, 2 * STATE_CHUNK, 2 * STATE_CHUNK + 7]);
+    const plan = planChunks(sessions(2 * STATE_CHUNK + 7, 10));
+    assert.deepEqual(ends(plan), [STATE_CHUNK, 2 * STATE_CHUNK, 2 * STATE_CHUNK + 7]);
+    assert.ok(plan.flat().every(([, names]) => names === undefined), "whole sessions");
   });
 
   it(`is cut near ${STATE_CHUNK_BYTES} bytes, so big sessions stay below maxFrameSize`, () => {
     const size = 100 * 1024;
     const all = sessions(20, size);
-    const ends = chunkEnds(all);
+    const plan = planChunks(all);
     const perChunk = Math.floor(STATE_CHUNK_BYTES / size);
     assert.ok(perChunk >= 1);
-    assert.equal(ends.at(-1), all.length, "every session is in a chunk");
-    let start = 0;
-    for (const end of ends) {
-      assert.ok(end - start >= 1 && end - start <= perChunk, `chunk ${start}..${end}`);
-      start = end;
+    assert.equal(ends(plan).at(-1), all.length, "every session is in a chunk");
+    for (const chunk of plan) {
+      assert.ok(chunk.length >= 1 && chunk.length <= perChunk, `${chunk.length} sessions`);
     }
   });
 
-  it("gives a session bigger than the cap a chunk of its own", () => {
-    assert.deepEqual(chunkEnds(sessions(3, 2 * STATE_CHUNK_BYTES)), [1, 2, 3]);
+  it("cuts a session bigger than the cap by attributes, in chunks of its own", () => {
+    const big = new StoredSession(newSessionId("n1"), 0, 1800);
+    big.attributes.set("a", "x".repeat(2 * STATE_CHUNK_BYTES));
+    big.attributes.set("b", "y".repeat(2 * STATE_CHUNK_BYTES));
+    big.attributes.set("n", 1);
+    const plan = planChunks([...sessions(2, 10), big, ...sessions(1, 10)]);
+    assert.deepEqual(plan.map((chunk) => chunk.map(([i, names]) => [i, names && [...names]])), [
+      [[0, undefined], [1, undefined]],
+      [[2, ["a"]]],
+      [[2, ["b"]]],
+      [[2, ["n"]]],
+      [[3, undefined]],
+    ]);
   });
 
   it("makes no chunk of no sessions", () => {
-    assert.deepEqual(chunkEnds([]), []);
+    assert.deepEqual(planChunks([]), []);
   });
 });

@@ -9,7 +9,7 @@ import type { Member } from "../../../src/interfaces/member.ts";
 import { ConclaveError } from "../../../src/errors.ts";
 import { estimateSize } from "../../../src/session/bundle.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
-import type { SessionStore, StoredSession } from "../../../src/session/store.ts";
+import type { SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 import type { ManagerBase } from "../../../src/session/manager_components.ts";
 import { type StateChunk, SYNC } from "./wire.ts";
 
@@ -134,17 +134,14 @@ export class StateTransfer {
     const { channel, clock, logger, name } = this.#options;
     const started = clock.now();
     const all = [...this.#store.sessions()];
-    const ends = chunkEnds(all);
-    const total = Math.max(1, ends.length);
+    const plan = planChunks(all);
+    const total = Math.max(1, plan.length);
     // A few chunks in flight: encoding the next overlaps the joiner's decoding of the last.
     const inFlight = new Set<Promise<void>>();
     let failed: Error | undefined;
     try {
       for (let n = 0; n < total && !failed; n++) {
-        const s = [];
-        for (let i = n === 0 ? 0 : ends[n - 1]; i < (ends[n] ?? 0); i++) {
-          s.push(this.#store.full(all[i]));
-        }
+        const s = (plan[n] ?? []).map(([i, names]) => this.#piece(all[i], names));
         const message: StateChunk = {
           cdm: 1,
           ctx: name,
@@ -177,6 +174,12 @@ export class StateTransfer {
         "State transfer to a member failed",
       );
     }
+  }
+
+  /** The whole session, or the part of it holding `names`. */
+  #piece(session: StoredSession, names: ReadonlySet<string> | undefined): SessionDelta {
+    const full = this.#store.full(session);
+    return names ? { ...full, attrs: full.attrs.filter(([name]) => names.has(name)) } : full;
   }
 
   /** Asks one member after another for the state until one delivers it whole. */
@@ -245,27 +248,56 @@ export class StateTransfer {
   }
 }
 
+/** One entry of a chunk: a session (by index), whole or only the attributes named. */
+export type ChunkEntry = readonly [index: number, names: ReadonlySet<string> | undefined];
+
 /**
- * Where each state-transfer chunk ends (exclusive indexes into `sessions`): at most STATE_CHUNK
- * sessions, cut once the estimated bytes reach STATE_CHUNK_BYTES.
+ * The state transfer's chunks: at most STATE_CHUNK sessions, cut once the estimated bytes reach
+ * STATE_CHUNK_BYTES; a session bigger than that is cut by attributes into chunks of its own (an
+ * attribute bigger than that travels alone), so every session `set` accepted fits the frames a
+ * joiner reads.
  */
-export function chunkEnds(sessions: readonly StoredSession[]): number[] {
-  const ends: number[] = [];
+export function planChunks(sessions: readonly StoredSession[]): ChunkEntry[][] {
+  const plan: ChunkEntry[][] = [];
+  let open: ChunkEntry[] = [];
   let count = 0;
   let bytes = 0;
-  for (let i = 0; i < sessions.length; i++) {
+  const close = () => {
+    if (open.length > 0) plan.push(open);
+    open = [];
+    count = 0;
+    bytes = 0;
+  };
+  sessions.forEach((session, i) => {
+    const sizes: [string, number][] = [];
     let size = 64; // id, times, versions
-    for (const [name, value] of sessions[i].attributes) {
-      size += name.length + 12 + estimateSize(value, STATE_CHUNK_BYTES);
+    for (const [name, value] of session.attributes) {
+      const attr = name.length + 12 + estimateSize(value, STATE_CHUNK_BYTES);
+      sizes.push([name, attr]);
+      size += attr;
     }
-    if (count > 0 && (count >= STATE_CHUNK || bytes + size > STATE_CHUNK_BYTES)) {
-      ends.push(i);
-      count = 0;
-      bytes = 0;
+    if (size > STATE_CHUNK_BYTES) {
+      close();
+      let names = new Set<string>();
+      let part = 64;
+      for (const [name, attr] of sizes) {
+        if (names.size > 0 && part + attr > STATE_CHUNK_BYTES) {
+          plan.push([[i, names]]);
+          names = new Set();
+          part = 64;
+        }
+        names.add(name);
+        part += attr;
+      }
+      // The last part also carries the session when it has no attributes left to name.
+      plan.push([[i, names.size > 0 ? names : undefined]]);
+      return;
     }
+    if (count > 0 && (count >= STATE_CHUNK || bytes + size > STATE_CHUNK_BYTES)) close();
+    open.push([i, undefined]);
     count++;
     bytes += size;
-  }
-  if (count > 0) ends.push(sessions.length);
-  return ends;
+  });
+  close();
+  return plan;
 }
