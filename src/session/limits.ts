@@ -20,7 +20,9 @@ export function checkAttributeSize(name: string, value: unknown): void {
   if (size <= MAX_ATTRIBUTE_BYTES) return;
   throw new ConclaveError(
     "SESSION_ERR_TOO_LARGE",
-    `Session attribute ${JSON.stringify(name)} is over ${MAX_ATTRIBUTE_BYTES} bytes: no message could carry it to another node; store a reference to the data instead`,
+    `Session attribute ${
+      JSON.stringify(name)
+    } is over ${MAX_ATTRIBUTE_BYTES} bytes: no message could carry it to another node; store a reference to the data instead`,
   );
 }
 
