@@ -50,8 +50,11 @@ export interface DnsHarness extends MembershipHarness {
   /** The DNS server, once the first node was created. */
   readonly server: Dnsmasq | undefined;
   readonly nodes: readonly DnsNode[];
-  /** Creates a node whose record is not published yet, with extra membership attributes. */
-  addNode(attributes?: Record<string, unknown>): Promise<DnsNode>;
+  /**
+   * Creates a node whose record is not published yet, with extra membership attributes, at a
+   * loopback `address` of its own unless one is given (`::1` for IPv6).
+   */
+  addNode(attributes?: Record<string, unknown>, address?: string): Promise<DnsNode>;
   /** Makes the DNS answer exactly these nodes' records (and waits until dnsmasq serves them). */
   publish(nodes: readonly DnsNode[]): Promise<void>;
   /** Membership attributes a node created in this harness gets. */
@@ -96,14 +99,14 @@ export function dnsHarness(options: DnsHarnessOptions = {}): DnsHarness {
     },
     nodes,
     attributesFor,
-    async addNode(extra = {}) {
+    async addNode(extra = {}, at?: string) {
       server ??= await Dnsmasq.start();
       const n = nodes.length + 2;
       const node = await channelNode(
         clock,
         `n${n}`,
         (components) => dnsPlugin.create(attributesFor(extra), components) as DnsMembershipService,
-        options.srv ? "127.0.0.1" : address(n),
+        at ?? (options.srv ? "127.0.0.1" : address(n)),
         options.srv ? 0 : sharedPort,
       );
       const record = options.srv

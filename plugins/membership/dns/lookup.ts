@@ -50,11 +50,18 @@ type Method = "resolve4" | "resolve6" | "resolveSrv";
 export class DnsLookup {
   #resolver: Resolver;
   #servers: readonly string[] | undefined;
+  #timeoutMs: number;
 
-  /** `servers`: as `dnsServers`, already checked; absent means the system's resolver. */
-  constructor(servers?: readonly string[], timeoutMs = 2000) {
+  /**
+   * `servers`: as `dnsServers`, already checked; absent means the system's resolver. A lookup
+   * not answered within `timeoutMs` (real time: it bounds network I/O) fails, its queries
+   * cancelled.
+   */
+  constructor(servers?: readonly string[], timeoutMs = 1000) {
     this.#servers = servers;
-    this.#resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
+    this.#timeoutMs = timeoutMs;
+    // Node honours these; Deno and Bun keep their own, hence the deadline in lookup().
+    this.#resolver = new Resolver({ timeout: Math.max(1, Math.ceil(timeoutMs / 2)), tries: 2 });
     if (servers && servers.length > 0) this.#resolver.setServers([...servers]);
   }
 
@@ -75,7 +82,25 @@ export class DnsLookup {
    * (each target's A and AAAA records, at the record's port). A name without records is an
    * empty answer; a failing server is MEMBERSHIP_ERR_DNS.
    */
-  async lookup(name: string, srv: boolean, limit: number): Promise<DnsAnswer> {
+  lookup(name: string, srv: boolean, limit: number): Promise<DnsAnswer> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.cancel();
+        reject(
+          new ConclaveError(
+            "MEMBERSHIP_ERR_DNS",
+            `DNS lookup of ${name} at ${this.servers}: no answer within ${this.#timeoutMs} ms`,
+          ),
+        );
+      }, this.#timeoutMs);
+    });
+    return Promise.race([this.#lookup(name, srv, limit), deadline]).finally(() =>
+      clearTimeout(timer)
+    );
+  }
+
+  async #lookup(name: string, srv: boolean, limit: number): Promise<DnsAnswer> {
     const found = new Map<string, DnsTarget>();
     let dropped = 0;
     const add = (target: DnsTarget) => {

@@ -17,7 +17,6 @@ import process from "node:process";
 import type { Components } from "../../../src/interfaces/plugin.ts";
 import { describeValue, type ErrorCode } from "../../../src/errors.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
-import { javaTuning } from "../../../src/kernel/tuning.ts";
 import staticPlugin, { heartbeatOptions } from "../static/mod.ts";
 import { DnsLookup, isDnsName, isDnsServer } from "./lookup.ts";
 import { DnsMembershipService } from "./service.ts";
@@ -134,8 +133,14 @@ export default definePlugin({
       default: "",
       description: "Tomcat's CloudMembershipService provider: only DNSMembershipProvider",
     },
+    readTimeout: {
+      type: "integer",
+      default: 1000,
+      min: 10,
+      max: 60_000,
+      description: "A lookup not answered in this many ms fails (Tomcat's provider read timeout)",
+    },
     ...heartbeatAttributes,
-    ...javaTuning("connectTimeout", "readTimeout"),
   },
   create: (init, components) => {
     const provider = init.membershipProviderClassName as string;
@@ -157,7 +162,7 @@ export default definePlugin({
       port: init.port as number,
       refresh: init.refresh as number,
       maxAddresses: init.maxAddresses as number,
-      lookup: new DnsLookup(servers),
+      lookup: new DnsLookup(servers, init.readTimeout as number),
     });
   },
 });

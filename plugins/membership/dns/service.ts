@@ -116,14 +116,9 @@ export class DnsMembershipService extends StaticMembershipService {
       "DNS membership looking up members",
     );
     this.#stopRefresh = clock.setInterval(() => void this.refresh(), refresh);
-    // The first heartbeat should reach the members DNS knows (as Tomcat's provider does at
-    // start), but a slow resolver holds the node up for one `refresh` period at most.
-    let cancel: Cancel | undefined;
-    await Promise.race([
-      this.refresh(),
-      new Promise<void>((resolve) => cancel = clock.setTimeout(resolve, refresh)),
-    ]);
-    cancel?.();
+    // The first heartbeat goes to the members DNS knows, as Tomcat's provider does at start
+    // (a lookup takes readTimeout at most).
+    await this.refresh();
   }
 
   protected override closeSender(): Promise<void> {
