@@ -24,6 +24,8 @@ import { pluginInit } from "./tcp_harness.ts";
 export interface DnsHarnessOptions {
   /** Look up SRV records (address and port) instead of A records. */
   srv?: boolean;
+  /** With A records, name the shared port in `port` rather than leave it to each receiver. */
+  explicitPort?: boolean;
   /** Attributes for every node's DnsMembershipService (`secret`, `refresh` ...). */
   attributes?: Record<string, unknown>;
 }
@@ -86,6 +88,7 @@ export function dnsHarness(options: DnsHarnessOptions = {}): DnsHarness {
       frequency: 500,
       dropTime: 3000,
       domain,
+      ...(options.explicitPort && !options.srv ? { port: sharedPort } : {}),
       ...options.attributes,
       ...extra,
     });

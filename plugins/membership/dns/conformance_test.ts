@@ -12,8 +12,8 @@ if (unavailable) {
 } else {
   membershipConformance("DnsMembershipService, A records", () => dnsHarness());
   membershipConformance(
-    "DnsMembershipService, A records, with a secret",
-    () => dnsHarness({ attributes: { secret: "conformance-secret" } }),
+    "DnsMembershipService, A records at a configured port, with a secret",
+    () => dnsHarness({ explicitPort: true, attributes: { secret: "conformance-secret" } }),
   );
   membershipConformance("DnsMembershipService, SRV records", () => dnsHarness({ srv: true }));
 }
