@@ -164,7 +164,12 @@ export class DnsLookup {
           );
         }
       };
-      (this.#resolver[method] as (n: string, cb: typeof done) => void)(name, done);
+      try {
+        (this.#resolver[method] as (n: string, cb: typeof done) => void)(name, done);
+      } catch (error) {
+        // A name the runtime refuses outright (an SRV target from the server, say).
+        done(error as NodeJS.ErrnoException, []);
+      }
     });
   }
 }
