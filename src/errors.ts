@@ -201,6 +201,11 @@ export const ERROR_CODES = {
       "A membership message was stale or repeated (timestamp outside the window, or an old seq); it was dropped",
     fix: "Check the hosts' clocks (NTP); otherwise someone is replaying captured messages",
   },
+  MEMBERSHIP_ERR_DNS: {
+    meaning:
+      "DnsMembershipService's lookup failed (the server did not answer or answered an error); the last answer is kept",
+    fix: "Check `dnsName` and `dnsServers`, and that the DNS server answers from this host",
+  },
   MEMBERSHIP_ERR_UNSUPPORTED: {
     meaning:
       "This runtime or host cannot run the configured membership (for example it cannot join the multicast group)",

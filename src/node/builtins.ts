@@ -30,6 +30,7 @@ export const BUILTIN_PLUGINS: Readonly<Record<string, Loader>> = {
     import("../../plugins/interceptor/tcp-failure-detector/mod.ts"),
   "manager/backup": () => import("../../plugins/manager/backup/mod.ts"),
   "manager/delta": () => import("../../plugins/manager/delta/mod.ts"),
+  "membership/dns": () => import("../../plugins/membership/dns/mod.ts"),
   "membership/memory": () => import("../../plugins/membership/memory/mod.ts"),
   "membership/multicast": () => import("../../plugins/membership/multicast/mod.ts"),
   "membership/static": () => import("../../plugins/membership/static/mod.ts"),

@@ -6,9 +6,10 @@
 import type { InitOf } from "../interfaces/attributes.ts";
 import { INTERCEPTOR_LINK } from "../interfaces/interceptor.ts";
 import type { Member } from "../interfaces/member.ts";
+import type { Membership } from "../interfaces/membership.ts";
+import type { Components } from "../interfaces/plugin.ts";
 import { StartOptions } from "../interfaces/message.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
-import { attributeDefaults } from "../kernel/config/attributes.ts";
 import { ChannelCoordinator } from "../kernel/coordinator.ts";
 import { InterceptorBase } from "../kernel/interceptor_base.ts";
 import { silentLogger } from "../kernel/log.ts";
@@ -19,7 +20,7 @@ import multicastPlugin, { type McastService } from "../../plugins/membership/mul
 import { type StaticEntry, StaticMembershipService } from "../../plugins/membership/static/mod.ts";
 import transportPlugin from "../../plugins/transport/pooled-parallel/mod.ts";
 import { ManualClock } from "../kernel/manual_clock.ts";
-import { loopbackReceiver, testComponents } from "./tcp_harness.ts";
+import { loopbackReceiver, pluginInit, testComponents } from "./tcp_harness.ts";
 
 /** Attributes of the multicast membership that a test sets. */
 type MulticastAttributes = Partial<InitOf<typeof multicastPlugin.attributes>>;
@@ -133,6 +134,50 @@ class Sink extends InterceptorBase {
   override memberSuspected(_member: Member, _cause: Error): void {}
 }
 
+/** A membership that talks over the channel, with a real receiver and transport under it. */
+export interface ChannelNode<M extends Membership> {
+  membership: M;
+  /** Where its receiver listens. */
+  bound: { host: string; port: number };
+  /** Stops receiver and transport: the node falls silent without a goodbye. */
+  stopTransport(): Promise<void>;
+}
+
+/**
+ * Builds a receiver on `address`:`port` (0: any free port) and a transport under a coordinator,
+ * starts them, and hands `makeMembership` its components. The membership itself is not started.
+ */
+export async function channelNode<M extends Membership>(
+  clock: ManualClock,
+  jvmRoute: string,
+  makeMembership: (components: Components) => M,
+  address = "127.0.0.1",
+  port = 0,
+): Promise<ChannelNode<M>> {
+  const components = testComponents({
+    clock,
+    localMember: { id: UniqueId.random(), jvmRoute },
+  });
+  const receiver = await loopbackReceiver(port, components, address);
+  const transport = await transportPlugin.create(
+    pluginInit(transportPlugin, { timeout: 1000 }),
+    components,
+  );
+  const membership = makeMembership(components);
+  // The suite sets its own listener on the membership; the coordinator wires the rest.
+  const coordinator = new ChannelCoordinator(
+    { receiver, sender: transport, membership },
+    silentLogger(),
+  );
+  const sink = new Sink();
+  coordinator[INTERCEPTOR_LINK](undefined, sink);
+  sink[INTERCEPTOR_LINK](coordinator, undefined);
+  const transportBits = StartOptions.SND_RX_SEQ | StartOptions.SND_TX_SEQ;
+  await coordinator.start(transportBits);
+  const bound = receiver.boundAddress as { host: string; port: number };
+  return { membership, bound, stopTransport: () => coordinator.stop(transportBits) };
+}
+
 /**
  * Static membership: each node is a real receiver and transport on 127.0.0.1 under a
  * coordinator, and every node lists every other (the list grows as nodes are created).
@@ -140,53 +185,38 @@ class Sink extends InterceptorBase {
 export function staticHarness(extra: { secret?: string } = {}): MembershipHarness {
   const clock = new ManualClock();
   const entries: StaticEntry[] = [];
-  const parts: { stop(): Promise<void> }[] = [];
-  const nodes: MembershipNode[] = [];
+  const nodes: ChannelNode<StaticMembershipService>[] = [];
   const domain = isolatedGroup().domain;
   return {
     clock,
     dropTime: 3000,
     async createNode() {
-      const components = testComponents({
+      const node = await channelNode(
         clock,
-        localMember: { id: UniqueId.random(), jvmRoute: `n${nodes.length + 1}` },
-      });
-      const receiver = await loopbackReceiver(0, components);
-      const transport = await transportPlugin.create({
-        ...attributeDefaults(transportPlugin.attributes),
-        timeout: 1000,
-      }, components);
-      const membership = new StaticMembershipService({
-        local: components.localMember,
-        members: entries,
-        frequency: 500,
-        dropTime: 3000,
-        domain,
-        secret: undefined,
-        clock,
-        logger: components.logger,
-        ...extra,
-      });
-      // The suite sets its own listener on the membership; the coordinator wires the rest.
-      const coordinator = new ChannelCoordinator(
-        { receiver, sender: transport, membership },
-        silentLogger(),
+        `n${nodes.length + 1}`,
+        (components) =>
+          new StaticMembershipService({
+            local: components.localMember,
+            members: entries,
+            frequency: 500,
+            dropTime: 3000,
+            domain,
+            secret: undefined,
+            clock,
+            logger: components.logger,
+            ...extra,
+          }),
       );
-      const sink = new Sink();
-      coordinator[INTERCEPTOR_LINK](undefined, sink);
-      sink[INTERCEPTOR_LINK](coordinator, undefined);
-      const transportBits = StartOptions.SND_RX_SEQ | StartOptions.SND_TX_SEQ;
-      await coordinator.start(transportBits);
-      const bound = receiver.boundAddress as { host: string; port: number };
-      entries.push({ host: bound.host, port: bound.port });
-      parts.push({ stop: () => coordinator.stop(transportBits) });
-      const node = { membership, silence: () => coordinator.stop(transportBits) };
+      entries.push(node.bound);
       nodes.push(node);
-      return node;
+      return { membership: node.membership, silence: node.stopTransport };
     },
-    async teardown() {
-      for (const node of nodes) await node.membership.stop(StartOptions.DEFAULT);
-      for (const part of parts) await part.stop();
-    },
+    teardown: () => teardownChannelNodes(nodes),
   };
+}
+
+/** Stops every membership, then every receiver and transport. */
+export async function teardownChannelNodes(nodes: ChannelNode<Membership>[]): Promise<void> {
+  for (const node of nodes) await node.membership.stop(StartOptions.DEFAULT);
+  for (const node of nodes) await node.stopTransport();
 }

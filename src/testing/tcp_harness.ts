@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { AttributeSchema, InitOf } from "../interfaces/attributes.ts";
 import type { Member } from "../interfaces/member.ts";
 import type { Components } from "../interfaces/plugin.ts";
 import type { Receiver, Sender } from "../interfaces/transport.ts";
@@ -46,6 +47,14 @@ export function testComponents(overrides: Partial<Components> = {}): Components 
   };
 }
 
+/** A plugin's attributes with their defaults, then `overrides`: what the kernel would pass. */
+export function pluginInit<S extends AttributeSchema>(
+  plugin: { attributes: S },
+  overrides: Record<string, unknown> = {},
+): InitOf<S> {
+  return { ...attributeDefaults(plugin.attributes), ...overrides } as InitOf<S>;
+}
+
 /** A member record for a receiver at host:port. */
 export function tcpMember(host: string, port: number, jvmRoute = ""): Member {
   return {
@@ -60,10 +69,14 @@ export function tcpMember(host: string, port: number, jvmRoute = ""): Member {
   };
 }
 
-/** A NioReceiver on 127.0.0.1 (port 0: any free one), not started. */
-export function loopbackReceiver(port = 0, components = testComponents()): Promise<Receiver> {
+/** A NioReceiver on 127.0.0.1 or another loopback `address` (port 0: any free one), not started. */
+export function loopbackReceiver(
+  port = 0,
+  components = testComponents(),
+  address = "127.0.0.1",
+): Promise<Receiver> {
   return Promise.resolve(receiverPlugin.create({
-    address: "127.0.0.1",
+    address,
     port,
     autoBind: 1,
     maxFrameSize: 1 << 20,

@@ -17,6 +17,7 @@ import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import { describeValue } from "../../../src/errors.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
 import { javaTuning } from "../../../src/kernel/tuning.ts";
+import type { HeartbeatOptions } from "../../../src/membership/heartbeat.ts";
 import { type StaticEntry, StaticMembershipService } from "./service.ts";
 
 export { StaticMembershipService };
@@ -99,13 +100,23 @@ export default definePlugin({
   },
   create: (init, components) =>
     new StaticMembershipService({
-      local: components.localMember,
+      ...heartbeatOptions(init, components),
       members: parseMembers(init.members, components),
-      frequency: init.frequency,
-      dropTime: init.dropTime,
-      domain: init.domain || (components.localMember.domain ?? ""),
-      secret: init.secret || undefined,
-      clock: components.clock,
-      logger: components.logger,
     }),
 });
+
+/** The heartbeat options of a membership with these attributes (DNS membership shares them). */
+export function heartbeatOptions(
+  init: { frequency: number; dropTime: number; domain?: string; secret?: string },
+  components: Components,
+): HeartbeatOptions {
+  return {
+    local: components.localMember,
+    frequency: init.frequency,
+    dropTime: init.dropTime,
+    domain: init.domain || (components.localMember.domain ?? ""),
+    secret: init.secret || undefined,
+    clock: components.clock,
+    logger: components.logger,
+  };
+}

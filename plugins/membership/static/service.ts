@@ -94,6 +94,8 @@ export class StaticMembershipService extends HeartbeatMembership {
       if (entry.port === self.port && sameHost(entry.host, self.host)) continue;
       targets.set(`${entry.host}:${entry.port}`, this.#target(entry));
     }
+    // The list may shrink (DNS membership): forget what left it, so this map stays bounded.
+    for (const key of this.#targets.keys()) if (!targets.has(key)) this.#targets.delete(key);
     for (const member of this.table.members()) targets.set(`${member.host}:${member.port}`, member);
     await Promise.allSettled([...targets.values()].map((to) => channel.send(to, bytes)));
   }
@@ -119,7 +121,8 @@ export class StaticMembershipService extends HeartbeatMembership {
   }
 }
 
-function sameHost(a: string, b: string): boolean {
+/** True when two host strings name the same host (any two loopback names count as one). */
+export function sameHost(a: string, b: string): boolean {
   const local = (h: string) => h === "localhost" || h === "127.0.0.1" || h === "::1";
   return a === b || (local(a) && local(b));
 }
