@@ -105,8 +105,8 @@ describe("envelope", () => {
   it("names what is wrong in a garbage envelope", () => {
     const id = new Uint8Array(16);
     const cases: [unknown, RegExp][] = [
-      ["hello", /not an array/],
-      [[1, 9], /frame type 9/],
+      ["hello", /the header at byte 0 is a text string/],
+      [[1, 9], /frame type at byte 2 is 9/],
       [[1, 1, -1, 0, 0, id], /seq/],
       [[1, 1, 1, 0, 0, new Uint8Array(3)], /uniqueId/],
       [[1, 1, 1, 0, 0, id, [id, "h", 70000, "", "", true, new Uint8Array(0)]], /port/],
