@@ -120,6 +120,8 @@ export function checkValue(name: string, value: unknown): void {
         refuse(name, steps, `found ${describe(o)}`, EXPECTED);
       }
       for (const k of Object.keys(o)) {
+        // Decoders rename it (it would set the prototype): the value would not arrive as sent.
+        if (k === "__proto__") refuse(name, steps, 'found an own property "__proto__"', EXPECTED);
         steps.push(k);
         walk((o as Record<string, unknown>)[k]);
         steps.pop();

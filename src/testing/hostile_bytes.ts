@@ -5,6 +5,7 @@
  * @module
  */
 import { Encoder } from "cbor-x";
+import fc from "fast-check";
 import type { ClusterNode } from "../kernel/node.ts";
 import type { Member } from "../interfaces/member.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
@@ -122,5 +123,21 @@ export function deliverRaw(
     uniqueId: UniqueId.random(),
     address,
     payload,
+  });
+}
+
+/** `valid` bytes with 1 to 4 edits: a byte overwritten, inserted or deleted, or the end cut. */
+export function mutated(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
+  const edit = fc.tuple(fc.nat(), fc.nat(255), fc.integer({ min: 0, max: 3 }));
+  return fc.tuple(valid, fc.array(edit, { minLength: 1, maxLength: 4 })).map(([bytes, edits]) => {
+    let out = [...bytes];
+    for (const [where, byte, kind] of edits) {
+      const at = where % (out.length + 1);
+      if (kind === 0) out[at % Math.max(1, out.length)] = byte;
+      else if (kind === 1) out.splice(at, 0, byte);
+      else if (kind === 2) out.splice(at, 1);
+      else out = out.slice(0, at);
+    }
+    return Uint8Array.from(out);
   });
 }

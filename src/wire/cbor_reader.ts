@@ -145,7 +145,7 @@ export class CborReader {
     if (head.major === 6 && head.arg === 64) head = this.#head(what, expected);
     if (head.major !== 2) this.#wrong(what, expected, start, head.major);
     if (head.arg < min) throw this.fail(what, `${head.arg} bytes`, expected, start);
-    return this.#take(what, head.arg, max, expected, start).slice();
+    return new Uint8Array(this.#take(what, head.arg, max, expected, start)); // a plain copy
   }
 
   #take(what: string, length: number, max: number, expected: string, start: number): Uint8Array {
