@@ -8,7 +8,7 @@
  * reference or cycle (28, 29), no record or packed structure, and no big number whose rebuilding
  * costs more than its bytes; indefinite lengths; simple values other than false, true, null and
  * undefined; plain maps with keys other than strings; nesting deeper than `maxDepth`; more than
- * `maxItems` items. The walk is iterative and touches each head once: its cost is linear in the
+ * `maxItems` items or `maxContainers` arrays, maps and tags. The walk is iterative and touches each head once: its cost is linear in the
  * bytes and independent of what they claim.
  *
  * @module
@@ -18,12 +18,24 @@ import { ConclaveError, type ErrorCode } from "../errors.ts";
 export interface ScanLimits {
   /** Containers (arrays, maps) nested inside each other. */
   maxDepth: number;
-  /** Items (every value, map keys included) in the whole message. */
+  /** Items (every value, map keys and tags included) in the whole message. */
   maxItems: number;
+  /**
+   * Arrays, maps and tags in the whole message: each costs the decoder an object (some 10 times
+   * a number's cost), so these bound the time one message holds the event loop.
+   */
+  maxContainers: number;
 }
 
-/** Deep enough for a value nested MAX_VALUE_DEPTH deep inside any replication message. */
-export const DEFAULT_SCAN_LIMITS: ScanLimits = { maxDepth: 80, maxItems: 1 << 24 };
+/**
+ * Deep enough for a value nested MAX_VALUE_DEPTH deep inside any replication message; about 0.1 s
+ * of decoding at worst (`bench/hostile_bytes.ts`).
+ */
+export const DEFAULT_SCAN_LIMITS: ScanLimits = {
+  maxDepth: 80,
+  maxItems: 1 << 20,
+  maxContainers: 1 << 18,
+};
 
 /** Bytes a tag-2/3 bignum may hold: 64 bits, what CBOR's plain integers carry too. */
 const MAX_BIGNUM_BYTES = 8;
@@ -89,6 +101,7 @@ export function scanCbor(
   let plainMap = false;
   let at = 0;
   let items = 0;
+  let containers = 0;
   let next: number = ANY;
   while (true) {
     while (remaining === 0) {
@@ -150,6 +163,9 @@ export function scanCbor(
           TAG_EXPECTED[expect],
         );
       }
+    }
+    if (major >= 4 && major <= 6 && ++containers > limits.maxContainers) {
+      fail(start, `more than ${limits.maxContainers} arrays, maps and tags`, "fewer");
     }
     switch (major) {
       case 2:

@@ -46,6 +46,13 @@ const { value: dataArb } = fc.letrec((tie) => ({
   ),
 }));
 
+/** An array of `count` copies of one byte-long item. */
+function arrayOf(item: number, count: number): Uint8Array {
+  const out = new Uint8Array(5 + count).fill(item);
+  out.set([0x9a, count >>> 24, (count >> 16) & 0xff, (count >> 8) & 0xff, count & 0xff]);
+  return out;
+}
+
 function decodesOrRefuses(bytes: Uint8Array): void {
   let value: unknown;
   try {
@@ -119,11 +126,20 @@ describe("payload decoding (scanCbor before cbor-x)", () => {
     assert.doesNotThrow(() => decodeValue(nested(DEFAULT_SCAN_LIMITS.maxDepth)));
     refused(nested(DEFAULT_SCAN_LIMITS.maxDepth + 1), /nesting deeper than 80/);
     refused(nested(1_000_000), /nesting deeper than 80/);
-    const many = new Uint8Array(1 + 5 + 1000).fill(0);
-    many.set([0x9a, 0, 0, 0x03, 0xe8]);
+    const small = { maxDepth: 8, maxItems: 999, maxContainers: 10 };
+    const scan = (bytes: Uint8Array) => () =>
+      scanCbor(bytes, "CHANNEL_ERR_PAYLOAD", "payload", small);
+    assert.throws(scan(arrayOf(0, 1000)), /more than 999 items/);
     assert.throws(
-      () => scanCbor(many, "CHANNEL_ERR_PAYLOAD", "payload", { maxDepth: 8, maxItems: 999 }),
-      /more than 999 items/,
+      scan(Uint8Array.from([0x8a, ...new Array(10).fill(0x80)])),
+      /at byte 10 found more than 10 arrays, maps and tags/,
+    );
+    const { maxItems, maxContainers } = DEFAULT_SCAN_LIMITS;
+    refused(arrayOf(0x00, maxItems), new RegExp(`more than ${maxItems} items`));
+    refused(arrayOf(0x80, maxContainers), new RegExp(`more than ${maxContainers} arrays`));
+    assert.equal(
+      (decodeValue(arrayOf(0x80, maxContainers - 1)) as unknown[]).length,
+      maxContainers - 1,
     );
     assert.ok(DEFAULT_SCAN_LIMITS.maxDepth > MAX_VALUE_DEPTH + 8, "room for the message around");
   });

@@ -11,8 +11,12 @@ import { DEFAULT_SCAN_LIMITS } from "../kernel/cbor_scan.ts";
 
 /** Arrays, objects, Maps and Sets nested inside each other in one value. */
 export const MAX_VALUE_DEPTH = 64;
-/** Items in one value: what one replication message may carry (`scanCbor`). */
-export const MAX_VALUE_ITEMS = DEFAULT_SCAN_LIMITS.maxItems;
+/**
+ * Items, and arrays, objects, Maps, Sets, Dates and Uint8Arrays, in one value: what one
+ * replication message may carry (`scanCbor`), less room for the message around it.
+ */
+export const MAX_VALUE_ITEMS = DEFAULT_SCAN_LIMITS.maxItems - 4096;
+export const MAX_VALUE_CONTAINERS = DEFAULT_SCAN_LIMITS.maxContainers - 1024;
 const MAX_BIGINT = 2n ** 64n - 1n;
 const MIN_BIGINT = -(2n ** 64n);
 
@@ -56,13 +60,15 @@ function refuse(name: string, steps: readonly Step[], found: string, expected: s
 
 /**
  * Throws SESSION_ERR_VALUE unless `value` is replicable data: no class instance, no bigint beyond
- * 64 bits, no cycle, at most MAX_VALUE_DEPTH deep and MAX_VALUE_ITEMS items.
+ * 64 bits, no cycle, at most MAX_VALUE_DEPTH deep, MAX_VALUE_ITEMS items and
+ * MAX_VALUE_CONTAINERS containers.
  */
 export function checkValue(name: string, value: unknown): void {
   if (value === undefined) refuse(name, [], "found undefined", EXPECTED);
   const steps: Step[] = [];
   const open = new Set<object>();
   let items = 0;
+  let containers = 0;
   const walk = (v: unknown): void => {
     if (++items > MAX_VALUE_ITEMS) {
       refuse(name, steps, `found more than ${MAX_VALUE_ITEMS} items`, "a smaller value");
@@ -82,6 +88,16 @@ export function checkValue(name: string, value: unknown): void {
         refuse(name, steps, `found ${describe(v)}`, EXPECTED);
     }
     const o = v as object;
+    // As encoded: Map and Set are a tag and a container, Date and Uint8Array a tag.
+    containers += o instanceof Map || o instanceof Set ? 2 : 1;
+    if (containers > MAX_VALUE_CONTAINERS) {
+      refuse(
+        name,
+        steps,
+        `found more than ${MAX_VALUE_CONTAINERS} arrays, objects, Maps, Sets, Dates and Uint8Arrays`,
+        "a smaller value",
+      );
+    }
     if (o instanceof Uint8Array && o.constructor === Uint8Array) return;
     if (o instanceof Date) return;
     if (open.has(o)) {
@@ -119,7 +135,9 @@ export function checkValue(name: string, value: unknown): void {
       if (proto !== Object.prototype && proto !== null) {
         refuse(name, steps, `found ${describe(o)}`, EXPECTED);
       }
-      for (const k of Object.keys(o)) {
+      const keys = Object.keys(o);
+      items += keys.length;
+      for (const k of keys) {
         // Decoders rename it (it would set the prototype): the value would not arrive as sent.
         if (k === "__proto__") refuse(name, steps, 'found an own property "__proto__"', EXPECTED);
         steps.push(k);

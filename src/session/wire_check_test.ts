@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { ConclaveError } from "../errors.ts";
 import { newSessionId } from "./ids.ts";
 import { counterCeiling, maxPeerCounter, SessionStore } from "./store.ts";
-import { checkValue, MAX_VALUE_DEPTH } from "./values.ts";
+import { checkValue, MAX_VALUE_CONTAINERS, MAX_VALUE_DEPTH, MAX_VALUE_ITEMS } from "./values.ts";
 import { checkDelta } from "./wire_check.ts";
 
 const NOW = Date.UTC(2026, 11, 6);
@@ -47,6 +47,12 @@ describe("values from peers, checked as set() checks them", () => {
     ["a bigint beyond 64 bits", 2n ** 64n, /bigint of more than 64 bits/],
     ["a negative bigint beyond 64 bits", -(2n ** 64n) - 1n, /bigint of more than 64 bits/],
     ["a value too deep", deep(MAX_VALUE_DEPTH + 1), /nesting deeper than 64/],
+    [
+      "too many containers",
+      Array.from({ length: MAX_VALUE_CONTAINERS }, () => ({})),
+      /more than \d+ arrays, objects/,
+    ],
+    ["too many items", new Array(MAX_VALUE_ITEMS + 1).fill(0), /more than \d+ items/],
     ["a function", { f: () => 1 }, /a function/],
     ["an own __proto__", JSON.parse('{"__proto__": 1}'), /__proto__/],
   ];
