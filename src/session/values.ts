@@ -64,6 +64,8 @@ function refuse(name: string, steps: readonly Step[], found: string, expected: s
  * MAX_VALUE_CONTAINERS containers.
  */
 export function checkValue(name: string, value: unknown): void {
+  const type = typeof value;
+  if (value === null || type === "string" || type === "number" || type === "boolean") return;
   if (value === undefined) refuse(name, [], "found undefined", EXPECTED);
   const steps: Step[] = [];
   const open = new Set<object>();
