@@ -91,7 +91,7 @@ const { maxItems, maxContainers } = DEFAULT_SCAN_LIMITS;
 
 /**
  * The longest array of `item` the limits admit: `items` and `containers` are what one copy
- * counts (its heads, and its arrays, maps and tags).
+ * counts (its heads, and its arrays, maps, map entries and tags).
  */
 function arrayOf(item: number[], items: number, containers: number): Uint8Array {
   const count = Math.floor(
@@ -105,7 +105,7 @@ function arrayOf(item: number[], items: number, containers: number): Uint8Array 
 
 /** The biggest map (plain or tag 259) of distinct 4-character keys to 0 the limits admit. */
 function mapOf(tagged: boolean): Uint8Array {
-  const count = Math.floor((maxItems - 2) / 2);
+  const count = Math.min(Math.floor((maxItems - 2) / 2), maxContainers - 3);
   const prefix = tagged ? [0xd9, 0x01, 0x03] : [];
   const out = new Uint8Array(prefix.length + 5 + count * 6);
   out.set([...prefix, 0xba, count >>> 24, (count >> 16) & 0xff, (count >> 8) & 0xff, count & 0xff]);

@@ -8,7 +8,7 @@
  * reference or cycle (28, 29), no record or packed structure, and no big number whose rebuilding
  * costs more than its bytes; indefinite lengths; simple values other than false, true, null and
  * undefined; plain maps with keys other than strings; nesting deeper than `maxDepth`; more than
- * `maxItems` items or `maxContainers` arrays, maps and tags. The walk is iterative and touches each head once: its cost is linear in the
+ * `maxItems` items or `maxContainers` arrays, maps, map entries and tags. The walk is iterative and touches each head once: its cost is linear in the
  * bytes and independent of what they claim.
  *
  * @module
@@ -21,20 +21,21 @@ export interface ScanLimits {
   /** Items (every value, map keys and tags included) in the whole message. */
   maxItems: number;
   /**
-   * Arrays, maps and tags in the whole message: each costs the decoder an object (some 10 times
-   * a number's cost), so these bound the time one message holds the event loop.
+   * Arrays, maps, map entries and tags in the whole message: each costs the decoder an object or
+   * a hash-table insertion (10 to 50 times a number's cost), so these bound the time one message
+   * holds the event loop.
    */
   maxContainers: number;
 }
 
 /**
- * Deep enough for a value nested MAX_VALUE_DEPTH deep inside any replication message; about 0.1 s
- * of decoding at worst (`bench/hostile_bytes.ts`).
+ * Deep enough for a value nested MAX_VALUE_DEPTH deep inside any replication message; the
+ * largest message these admit decodes in 0.1 to 0.5 s at worst (`bench/hostile_bytes.ts`).
  */
 export const DEFAULT_SCAN_LIMITS: ScanLimits = {
   maxDepth: 80,
-  maxItems: 1 << 20,
-  maxContainers: 1 << 18,
+  maxItems: 1 << 19,
+  maxContainers: 1 << 17,
 };
 
 /** Bytes a tag-2/3 bignum may hold: 64 bits, what CBOR's plain integers carry too. */
@@ -164,8 +165,16 @@ export function scanCbor(
         );
       }
     }
-    if (major >= 4 && major <= 6 && ++containers > limits.maxContainers) {
-      fail(start, `more than ${limits.maxContainers} arrays, maps and tags`, "fewer");
+    // A map's entries count too: each is an insertion into a hash table, dearer than an object.
+    if (major >= 4 && major <= 6) {
+      containers += major === 5 ? 1 + arg : 1;
+      if (containers > limits.maxContainers) {
+        fail(
+          start,
+          `more than ${limits.maxContainers} arrays, maps, map entries and tags`,
+          "fewer",
+        );
+      }
     }
     switch (major) {
       case 2:

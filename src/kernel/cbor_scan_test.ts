@@ -132,8 +132,10 @@ describe("payload decoding (scanCbor before cbor-x)", () => {
     assert.throws(scan(arrayOf(0, 1000)), /more than 999 items/);
     assert.throws(
       scan(Uint8Array.from([0x8a, ...new Array(10).fill(0x80)])),
-      /at byte 10 found more than 10 arrays, maps and tags/,
+      /at byte 10 found more than 10 arrays, maps, map entries and tags/,
     );
+    const entries = [0xaa, ...Array.from({ length: 10 }, (_, i) => [0x61, 0x61 + i, 0]).flat()];
+    assert.throws(scan(Uint8Array.from(entries)), /at byte 0 found more than 10 arrays, maps/);
     const { maxItems, maxContainers } = DEFAULT_SCAN_LIMITS;
     refused(arrayOf(0x00, maxItems), new RegExp(`more than ${maxItems} items`));
     refused(arrayOf(0x80, maxContainers), new RegExp(`more than ${maxContainers} arrays`));

@@ -12,8 +12,9 @@ import { DEFAULT_SCAN_LIMITS } from "../kernel/cbor_scan.ts";
 /** Arrays, objects, Maps and Sets nested inside each other in one value. */
 export const MAX_VALUE_DEPTH = 64;
 /**
- * Items, and arrays, objects, Maps, Sets, Dates and Uint8Arrays, in one value: what one
- * replication message may carry (`scanCbor`), less room for the message around it.
+ * Items, and containers (arrays, objects and their entries, Maps and their entries, Sets, Dates
+ * and Uint8Arrays), in one value: what one replication message may carry (`scanCbor`), less room
+ * for the message around it.
  */
 export const MAX_VALUE_ITEMS = DEFAULT_SCAN_LIMITS.maxItems - 4096;
 export const MAX_VALUE_CONTAINERS = DEFAULT_SCAN_LIMITS.maxContainers - 1024;
@@ -90,13 +91,19 @@ export function checkValue(name: string, value: unknown): void {
         refuse(name, steps, `found ${describe(v)}`, EXPECTED);
     }
     const o = v as object;
-    // As encoded: Map and Set are a tag and a container, Date and Uint8Array a tag.
-    containers += o instanceof Map || o instanceof Set ? 2 : 1;
+    // As scanCbor counts them: Map and Set are a tag and a container, Date and Uint8Array a
+    // tag, and every entry of an object or Map counts too.
+    const keys = Array.isArray(o) || o instanceof Map || o instanceof Set || o instanceof Date ||
+        o instanceof Uint8Array
+      ? undefined
+      : Object.keys(o);
+    containers += o instanceof Map ? 2 + o.size : o instanceof Set ? 2 : 1 + (keys?.length ?? 0);
     if (containers > MAX_VALUE_CONTAINERS) {
       refuse(
         name,
         steps,
-        `found more than ${MAX_VALUE_CONTAINERS} arrays, objects, Maps, Sets, Dates and Uint8Arrays`,
+        `found more than ${MAX_VALUE_CONTAINERS} arrays, objects, entries, Maps, Sets, Dates ` +
+          "and Uint8Arrays",
         "a smaller value",
       );
     }
@@ -137,9 +144,8 @@ export function checkValue(name: string, value: unknown): void {
       if (proto !== Object.prototype && proto !== null) {
         refuse(name, steps, `found ${describe(o)}`, EXPECTED);
       }
-      const keys = Object.keys(o);
-      items += keys.length;
-      for (const k of keys) {
+      items += (keys as string[]).length;
+      for (const k of keys as string[]) {
         // Decoders rename it (it would set the prototype): the value would not arrive as sent.
         if (k === "__proto__") refuse(name, steps, 'found an own property "__proto__"', EXPECTED);
         steps.push(k);

@@ -53,6 +53,11 @@ describe("values from peers, checked as set() checks them", () => {
       /more than \d+ arrays, objects/,
     ],
     ["too many items", new Array(MAX_VALUE_ITEMS + 1).fill(0), /more than \d+ items/],
+    [
+      "a Map of too many entries",
+      new Map(Array.from({ length: MAX_VALUE_CONTAINERS }, (_, i) => [i, 0])),
+      /more than \d+ arrays, objects, entries/,
+    ],
     ["a function", { f: () => 1 }, /a function/],
     ["an own __proto__", JSON.parse('{"__proto__": 1}'), /__proto__/],
   ];
