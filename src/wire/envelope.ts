@@ -188,7 +188,8 @@ const MAX_FAIL_MESSAGE = 4000;
  */
 export function decodeHeader(bytes: Uint8Array): Envelope {
   const r = new CborReader(bytes, "WIRE_ERR_MALFORMED", "Bad envelope");
-  const length = r.array("the header", 2, 7);
+  // Any length up to 255 before the version: a later version may carry more items.
+  const length = r.array("the header", 2, 255);
   const version = r.uint("the envelope version", 0xffffffff);
   if (version !== ENVELOPE_VERSION) {
     throw new ConclaveError(

@@ -171,5 +171,7 @@ describe("envelope", () => {
 
   it("refuses an envelope version it does not read", () => {
     assert.throws(() => decodeHeader(cbor.encode([2, 1, 0])), isCode("WIRE_ERR_VERSION"));
+    const longer = cbor.encode([2, 1, ...new Array(20).fill(0)]);
+    assert.throws(() => decodeHeader(longer), isCode("WIRE_ERR_VERSION"), "a longer later format");
   });
 });
