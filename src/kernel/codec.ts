@@ -2,8 +2,8 @@
  * CBOR encoding of channel payloads (cbor-x), configured for data only.
  *
  * A peer's bytes are walked by `scanCbor` before cbor-x sees them, so only data comes back (SPEC
- * section 4 "Values"): no class instance, shared reference, record or big number, and no input
- * whose decoding costs more than its length. Unlike Tomcat's Java deserialisation, a peer's bytes
+ * section 4 "Values"): no class instance, shared reference, record or big number beyond 64 bits,
+ * and no more items and containers than `DEFAULT_SCAN_LIMITS`, which bound the decoding time. Unlike Tomcat's Java deserialisation, a peer's bytes
  * cannot instantiate code.
  *
  * @module
