@@ -9,7 +9,8 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { Encoder } from "cbor-x";
 import type { Member } from "../interfaces/member.ts";
 import { ConclaveError } from "../errors.ts";
-import { memberFromWire, memberToWire } from "../wire/envelope.ts";
+import { CborReader } from "../wire/cbor_reader.ts";
+import { memberToWire, readMember } from "../wire/envelope.ts";
 
 export const MembershipKind = { ALIVE: 1, LEAVING: 2 } as const;
 export type MembershipKindValue = (typeof MembershipKind)[keyof typeof MembershipKind];
@@ -77,41 +78,28 @@ export function decodeMembership(bytes: Uint8Array, secret?: string): Membership
       );
     }
   }
-  let value: unknown;
-  try {
-    value = cbor.decode(body);
-  } catch (cause) {
-    throw bad(
-      "MEMBERSHIP_ERR_MALFORMED",
-      `A membership message that is not CBOR (${(cause as Error).message})${
-        secret ? "" : "; a node with a secret would send 32 more bytes"
-      }`,
-    );
+  // A strict reader of the exact shape: no general decoder runs on a peer's datagram.
+  const r = new CborReader(
+    body,
+    "MEMBERSHIP_ERR_MALFORMED",
+    `A membership message that is not [1, kind, seq, timestamp, member]${
+      secret ? "" : " (a node with a secret would send 32 more bytes)"
+    }`,
+  );
+  r.array("the message", 5, 5);
+  if (r.uint("the format", 0xffffffff) !== 1) {
+    throw r.fail("the format", "another format", "1", 1);
   }
-  if (!Array.isArray(value) || value.length !== 5 || value[0] !== 1) {
-    throw bad(
-      "MEMBERSHIP_ERR_MALFORMED",
-      "A membership message that is not [1, kind, seq, timestamp, member]",
-    );
-  }
-  const [, kind, seq, timestamp, member] = value;
+  const kindAt = r.at;
+  const kind = r.uint("kind", 0xffffffff);
   if (kind !== MembershipKind.ALIVE && kind !== MembershipKind.LEAVING) {
-    throw bad(
-      "MEMBERSHIP_ERR_MALFORMED",
-      `Membership message kind ${String(kind).slice(0, 20)}; expected 1 (alive) or 2 (leaving)`,
-    );
+    throw r.fail("kind", String(kind), "1 (alive) or 2 (leaving)", kindAt);
   }
-  if (!Number.isSafeInteger(seq) || seq < 0) {
-    throw bad("MEMBERSHIP_ERR_MALFORMED", "A membership seq that is not a count");
-  }
-  if (typeof timestamp !== "number" || !Number.isFinite(timestamp)) {
-    throw bad("MEMBERSHIP_ERR_MALFORMED", "A membership timestamp that is not a number");
-  }
-  try {
-    return { kind, seq, timestamp, member: memberFromWire(member) };
-  } catch (cause) {
-    throw bad("MEMBERSHIP_ERR_MALFORMED", (cause as Error).message);
-  }
+  const seq = r.uint("seq", Number.MAX_SAFE_INTEGER);
+  const timestamp = r.number("timestamp");
+  const member = readMember(r);
+  r.end("the message");
+  return { kind, seq, timestamp, member };
 }
 
 /**

@@ -26,6 +26,33 @@ export function compareVersions(a: Version, b: Version): number {
  */
 export type StoredVersion = number | Version;
 
+/**
+ * How far counters from peers may reach: COUNTER_RATE per ms of wall time since COUNTER_EPOCH
+ * (never less than COUNTER_FLOOR). Honest counters, which count writes since the cluster
+ * started, stay far below; a peer that sends the largest accepted counter cannot move this
+ * node's counter beyond what every other node accepts, since the bound grows faster than any
+ * cluster writes, and it stays below 2^53 for centuries: no message can make the counter unsafe
+ * and every later version refused.
+ */
+const COUNTER_RATE = 1000;
+const COUNTER_EPOCH = Date.UTC(2026, 0, 1);
+const COUNTER_FLOOR = 2 ** 40;
+/** Whatever a clock says: 2^53 leaves room for 2^52 writes beyond it. */
+const COUNTER_CAP = 2 ** 52;
+/** Clock difference between nodes tolerated when checking a peer's counter: a minute. */
+const COUNTER_SLACK = 60_000 * COUNTER_RATE;
+
+/** The highest counter this node adopts from a peer at wall time `now` (ms). */
+export function counterCeiling(now: number): number {
+  const grown = Math.floor((now - COUNTER_EPOCH) * COUNTER_RATE);
+  return Math.min(COUNTER_CAP, Math.max(COUNTER_FLOOR, grown));
+}
+
+/** The highest counter this node accepts from a peer: its ceiling plus the clocks' slack. */
+export function maxPeerCounter(now: number): number {
+  return counterCeiling(now) + COUNTER_SLACK;
+}
+
 /** Node ids one store numbers (`""` and itself included); versions of any more stay tuples. */
 const NODE_SLOTS = 1024;
 /** Attribute names one store keeps one copy of, and the longest it keeps. */
@@ -237,8 +264,14 @@ export class SessionStore {
     return [++this.#counter, this.#node];
   }
 
+  /**
+   * Lamport's rule, within bounds: a peer's counter above this node's own ceiling (its clock
+   * behind the peer's) is stored as sent but not adopted beyond the ceiling.
+   */
   #observe(v: Version): void {
-    if (v[0] > this.#counter) this.#counter = v[0];
+    if (v[0] > this.#counter) {
+      this.#counter = Math.max(this.#counter, Math.min(v[0], counterCeiling(Date.now())));
+    }
   }
 
   /** The stored form of `v`: one number when its node has (or gets) a number here. */

@@ -19,6 +19,8 @@ import { memoryChannel } from "./memory_config.ts";
 export interface NodesHarness<M extends Manager> extends ManagerHarness {
   createNode(options?: ManagerNodeOptions): Promise<M>;
   nodes: ClusterNode[];
+  /** The in-memory network's name, to deliver hand-made messages on it. */
+  network: string;
 }
 
 export type DeltaHarness = NodesHarness<DeltaManager>;
@@ -60,6 +62,7 @@ function managerHarness<M extends Manager>(
   return {
     clock,
     nodes,
+    network,
     async createNode(perNode: ManagerNodeOptions = {}) {
       const node = await joinMemoryNode(nodes, network, clock, `n${nodes.length + 1}`, [
         { className: "MessageDispatchInterceptor" },

@@ -21,6 +21,7 @@ import { Encoder } from "cbor-x";
 import type { Member } from "../interfaces/member.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { ConclaveError } from "../errors.ts";
+import { CborReader } from "./cbor_reader.ts";
 
 /** The envelope version this node writes. */
 export const ENVELOPE_VERSION = 1;
@@ -58,47 +59,41 @@ export function memberToWire(member: Member): unknown[] {
   ];
 }
 
-function malformed(what: string, expected: string): ConclaveError {
-  return new ConclaveError("WIRE_ERR_MALFORMED", `Bad envelope: ${what}; expected ${expected}`);
+/** Bytes of a member record's payload; a whole membership datagram is no bigger. */
+export const MAX_MEMBER_PAYLOAD = 4096;
+/** Characters of a host, route or domain (UTF-8 takes at most 4 bytes a character). */
+const MAX_NAME = 255;
+
+function name(r: CborReader, what: string, min: number): string {
+  const text = r.text(what, MAX_NAME * 4);
+  if (text.length < min || text.length > MAX_NAME) {
+    throw r.fail(what, `${text.length} characters long`, `${min} to ${MAX_NAME} characters`);
+  }
+  return text;
 }
 
-function isUint(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-}
-
-/** Reads a member record; throws WIRE_ERR_MALFORMED naming the bad field. */
-export function memberFromWire(value: unknown, where = "member"): Member {
-  if (!Array.isArray(value) || value.length !== 7) {
-    throw malformed(
-      `${where} is not a 7-item array`,
-      "[id, host, port, jvmRoute, domain, ready, payload]",
-    );
-  }
-  const [id, host, port, jvmRoute, domain, ready, payload] = value;
-  if (!(id instanceof Uint8Array) || id.length !== 16) {
-    throw malformed(`${where}.id is not 16 bytes`, "a 16-byte unique id");
-  }
-  if (typeof host !== "string" || host.length === 0 || host.length > 255) {
-    throw malformed(`${where}.host is not a host name`, "a string of 1 to 255 characters");
-  }
-  if (!isUint(port) || port > 65535) throw malformed(`${where}.port is ${port}`, "0 to 65535");
-  if (typeof jvmRoute !== "string" || jvmRoute.length > 255) {
-    throw malformed(`${where}.jvmRoute is not a string`, "a string of at most 255 characters");
-  }
-  if (typeof domain !== "string" || domain.length > 255) {
-    throw malformed(`${where}.domain is not a string`, "a string of at most 255 characters");
-  }
-  if (typeof ready !== "boolean") throw malformed(`${where}.ready is not a boolean`, "a boolean");
-  if (!(payload instanceof Uint8Array)) throw malformed(`${where}.payload is not bytes`, "bytes");
+/**
+ * Reads a member record `[id, host, port, jvmRoute, domain, ready, payload]`; throws the
+ * reader's coded error naming the bad field.
+ */
+export function readMember(r: CborReader, where = "member"): Member {
+  r.array(where, 7, 7);
+  const id = r.bytes(`${where}.id`, 16, 16);
+  const host = name(r, `${where}.host`, 1);
+  const port = r.uint(`${where}.port`, 65535);
+  const jvmRoute = name(r, `${where}.jvmRoute`, 0);
+  const domain = name(r, `${where}.domain`, 0);
+  const ready = r.bool(`${where}.ready`);
+  const payload = r.bytes(`${where}.payload`, 0, MAX_MEMBER_PAYLOAD);
   return {
-    id: new UniqueId(new Uint8Array(id)),
+    id: new UniqueId(id),
     name: `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`,
     host,
     port,
     jvmRoute,
     domain,
     ready,
-    payload: new Uint8Array(payload),
+    payload,
   };
 }
 
@@ -182,84 +177,76 @@ export function encodeVersionHeader(): Uint8Array {
   return cbor.encode([ENVELOPE_VERSION, FrameType.VERSION, [...SUPPORTED_VERSIONS]]);
 }
 
+/** Longest FAIL code and message read, in bytes (the message is cut at 1000 characters). */
+const MAX_FAIL_CODE = 128;
+const MAX_FAIL_MESSAGE = 4000;
+
 /**
- * Decodes a header. Throws WIRE_ERR_VERSION for an envelope version this node does not read and
- * WIRE_ERR_MALFORMED for anything else that is not a valid header.
+ * Decodes a header with a strict reader of its exact shape: no general CBOR decoder touches a
+ * peer's header. Throws WIRE_ERR_VERSION for an envelope version this node does not read and
+ * WIRE_ERR_MALFORMED, naming the field, for anything else that is not a valid header.
  */
 export function decodeHeader(bytes: Uint8Array): Envelope {
-  let value: unknown;
-  try {
-    value = cbor.decode(bytes);
-  } catch (cause) {
-    throw new ConclaveError(
-      "WIRE_ERR_MALFORMED",
-      `Bad envelope: ${bytes.length} header bytes are not one CBOR value (${
-        (cause as Error).message
-      })`,
-    );
-  }
-  if (!Array.isArray(value) || value.length < 2) {
-    throw malformed("the header is not an array of at least 2 items", "[version, type, ...]");
-  }
-  const [version, type] = value;
+  const r = new CborReader(bytes, "WIRE_ERR_MALFORMED", "Bad envelope");
+  // Any length up to 255 before the version: a later version may carry more items.
+  const length = r.array("the header", 2, 255);
+  const version = r.uint("the envelope version", 0xffffffff);
   if (version !== ENVELOPE_VERSION) {
     throw new ConclaveError(
       "WIRE_ERR_VERSION",
-      `Envelope version ${String(version).slice(0, 20)}; this node reads ${
-        SUPPORTED_VERSIONS.join(", ")
-      }`,
+      `Envelope version ${version}; this node reads ${SUPPORTED_VERSIONS.join(", ")}`,
     );
   }
+  const typeAt = r.at;
+  const type = r.uint("the frame type", 0xffffffff);
+  const items = (name: string, min: number, max: number, expected: string) => {
+    if (length < min || length > max) {
+      throw r.fail(`the ${name} header`, `an array of ${length} items`, expected, 0);
+    }
+  };
+  let header: Envelope;
   switch (type) {
     case FrameType.MSG: {
-      if (value.length !== 6 && value.length !== 7) {
-        throw malformed(`MSG header has ${value.length} items`, "6 or 7");
-      }
-      const [, , seq, options, timestamp, id] = value;
-      if (!isUint(seq)) throw malformed("MSG seq is not an unsigned integer", "0 or more");
-      if (!isUint(options) || options > 0xffffffff) {
-        throw malformed("MSG options are not a 32-bit bit field", "0 to 2^32-1");
-      }
-      if (typeof timestamp !== "number" || !Number.isFinite(timestamp)) {
-        throw malformed("MSG timestamp is not a number", "ms since the epoch");
-      }
-      if (!(id instanceof Uint8Array) || id.length !== 16) {
-        throw malformed("MSG uniqueId is not 16 bytes", "a 16-byte unique id");
-      }
-      return {
+      items("MSG", 6, 7, "[1, 1, seq, options, timestamp, uniqueId, member?]");
+      header = {
         type,
-        seq,
-        options,
-        timestamp,
-        uniqueId: new UniqueId(new Uint8Array(id)),
-        member: value.length === 7 ? memberFromWire(value[6]) : undefined,
+        seq: r.uint("MSG seq", Number.MAX_SAFE_INTEGER),
+        options: r.uint("MSG options", 0xffffffff),
+        timestamp: r.number("MSG timestamp"),
+        uniqueId: new UniqueId(r.bytes("MSG uniqueId", 16, 16)),
+        member: length === 7 ? readMember(r) : undefined,
       };
+      break;
     }
-    case FrameType.ACK: {
-      if (value.length !== 3 || !isUint(value[2])) throw malformed("ACK header", "[1, 2, seq]");
-      return { type, seq: value[2] };
-    }
-    case FrameType.FAIL: {
-      const [, , seq, code, message] = value;
-      if (
-        value.length !== 5 || !isUint(seq) || typeof code !== "string" ||
-        typeof message !== "string"
-      ) {
-        throw malformed("FAIL header", "[1, 3, seq, code, message]");
-      }
-      return { type, seq, code, message };
-    }
+    case FrameType.ACK:
+      items("ACK", 3, 3, "[1, 2, seq]");
+      header = { type, seq: r.uint("ACK seq", Number.MAX_SAFE_INTEGER) };
+      break;
+    case FrameType.FAIL:
+      items("FAIL", 5, 5, "[1, 3, seq, code, message]");
+      header = {
+        type,
+        seq: r.uint("FAIL seq", Number.MAX_SAFE_INTEGER),
+        code: r.text("FAIL code", MAX_FAIL_CODE),
+        message: r.text("FAIL message", MAX_FAIL_MESSAGE),
+      };
+      break;
     case FrameType.VERSION: {
-      const versions = value[2];
-      if (!Array.isArray(versions) || !versions.every(isUint)) {
-        throw malformed("VERSION header", "[1, 4, [versions]]");
-      }
-      return { type, versions };
+      items("VERSION", 3, 3, "[1, 4, [versions]]");
+      const count = r.array("VERSION versions", 0, 16);
+      const versions: number[] = [];
+      for (let i = 0; i < count; i++) versions.push(r.uint(`VERSION versions[${i}]`, 0xffffffff));
+      header = { type, versions };
+      break;
     }
     default:
-      throw malformed(
-        `frame type ${String(type).slice(0, 20)}`,
+      throw r.fail(
+        "the frame type",
+        String(type),
         "1 (MSG), 2 (ACK), 3 (FAIL) or 4 (VERSION)",
+        typeAt,
       );
   }
+  r.end("the header");
+  return header;
 }

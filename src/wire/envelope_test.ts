@@ -13,6 +13,7 @@ import {
   encodeVersionHeader,
   FrameType,
 } from "./envelope.ts";
+import { bignum, bignumHeader, mutated } from "../testing/hostile_bytes.ts";
 
 const cbor = new Encoder({ useRecords: false });
 
@@ -29,6 +30,15 @@ const memberArb = fc.record({
   id: new UniqueId(m.id),
   name: `tcp://${m.host}:${m.port}`,
 }));
+
+function headerOrCodedError(bytes: Uint8Array): void {
+  try {
+    decodeHeader(bytes);
+  } catch (e) {
+    assert.ok(e instanceof ConclaveError, `a ConclaveError, got ${e}`);
+    assert.match(e.code, /^WIRE_ERR_(MALFORMED|VERSION)$/);
+  }
+}
 
 function isCode(code: string) {
   return (e: unknown) => e instanceof ConclaveError && e.code === code;
@@ -90,14 +100,7 @@ describe("envelope", () => {
 
   it("answers any byte string with a header or a coded error, never anything else", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-        try {
-          decodeHeader(bytes);
-        } catch (e) {
-          assert.ok(e instanceof ConclaveError, `a ConclaveError, got ${e}`);
-          assert.match(e.code, /^WIRE_ERR_(MALFORMED|VERSION)$/);
-        }
-      }),
+      fc.property(fc.uint8Array({ maxLength: 200 }), headerOrCodedError),
       { numRuns: 2000 },
     );
   });
@@ -105,8 +108,8 @@ describe("envelope", () => {
   it("names what is wrong in a garbage envelope", () => {
     const id = new Uint8Array(16);
     const cases: [unknown, RegExp][] = [
-      ["hello", /not an array/],
-      [[1, 9], /frame type 9/],
+      ["hello", /the header at byte 0 is a text string/],
+      [[1, 9], /frame type at byte 2 is 9/],
       [[1, 1, -1, 0, 0, id], /seq/],
       [[1, 1, 1, 0, 0, new Uint8Array(3)], /uniqueId/],
       [[1, 1, 1, 0, 0, id, [id, "h", 70000, "", "", true, new Uint8Array(0)]], /port/],
@@ -122,7 +125,53 @@ describe("envelope", () => {
     }
   });
 
+  it("refuses a 64 KB bignum in a header at the byte where it starts (issue 13)", () => {
+    // cbor-x rebuilt it byte by byte before looking at the shape: 0.4 s of a stalled loop.
+    for (
+      const [bytes, message] of [
+        [bignumHeader(65_000), /MSG seq at byte 3 is a tag; expected an unsigned integer/],
+        [bignum(65_000), /the header at byte 0 is a tag; expected an array/],
+      ] as const
+    ) {
+      assert.ok(bytes.length < 65_536, "fits a frame's header");
+      assert.throws(
+        () => decodeHeader(bytes),
+        (e: unknown) => isCode("WIRE_ERR_MALFORMED")(e) && message.test((e as Error).message),
+      );
+    }
+  });
+
+  it("bounds every length a header names", () => {
+    const id = new Uint8Array(16);
+    const member = (host: string, payload: Uint8Array) => [id, host, 1, "r", "", true, payload];
+    const cases: [unknown, RegExp][] = [
+      [[1, 1, 1, 0, 0, id, member("h".repeat(256), new Uint8Array(0))], /host .*256 characters/],
+      [[1, 1, 1, 0, 0, id, member("h", new Uint8Array(4097))], /payload .*4097 bytes long/],
+      [[1, 3, 1, "c".repeat(129), ""], /FAIL code .*129 bytes long/],
+      [[1, 4, new Array(17).fill(1)], /VERSION versions .*17 items/],
+      [[1, 2, 1, 0], /ACK header .*4 items/],
+    ];
+    for (const [value, message] of cases) {
+      assert.throws(
+        () => decodeHeader(cbor.encode(value)),
+        (e: unknown) => isCode("WIRE_ERR_MALFORMED")(e) && message.test((e as Error).message),
+        String(message),
+      );
+    }
+    const trailing = Uint8Array.from([...encodeAckHeader(1), 0]);
+    assert.throws(() => decodeHeader(trailing), /followed by 1 more bytes/);
+  });
+
+  it("answers mutated valid headers with a header or a coded error", () => {
+    const headers = fc.tuple(fc.nat(), fc.option(memberArb, { nil: undefined })).map((
+      [seq, member],
+    ) => encodeMessageHeader(seq, 6, Date.now(), UniqueId.random(), member));
+    fc.assert(fc.property(mutated(headers), headerOrCodedError), { numRuns: 3000 });
+  });
+
   it("refuses an envelope version it does not read", () => {
     assert.throws(() => decodeHeader(cbor.encode([2, 1, 0])), isCode("WIRE_ERR_VERSION"));
+    const longer = cbor.encode([2, 1, ...new Array(20).fill(0)]);
+    assert.throws(() => decodeHeader(longer), isCode("WIRE_ERR_VERSION"), "a longer later format");
   });
 });
