@@ -17,12 +17,14 @@ function tooLarge(max: number): Response {
  * most `max` of it), else a 413 answer.
  */
 export async function limitBody(request: Request, max = Infinity): Promise<Request | Response> {
-  if (request.body === null || max === Infinity) return request;
+  // Headers first: touching `body` makes Node's adapter build a full Request, GETs included.
+  if (max === Infinity || request.method === "GET" || request.method === "HEAD") return request;
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     const length = Number(declared);
     return Number.isSafeInteger(length) && length <= max ? request : tooLarge(max);
   }
+  if (!request.headers.has("transfer-encoding") || request.body === null) return request;
   // No length given (chunked): read up to the limit, then hand the app the bytes read.
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

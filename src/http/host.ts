@@ -251,8 +251,13 @@ export class Host {
     );
     const cookie = session.setCookie();
     if (cookie) {
-      response = new Response(response.body, response);
-      response.headers.append("set-cookie", cookie);
+      try {
+        response.headers.append("set-cookie", cookie);
+      } catch {
+        // Immutable headers (a response from fetch()): a copy takes the cookie.
+        response = new Response(response.body, response);
+        response.headers.append("set-cookie", cookie);
+      }
     }
     return response;
   }
