@@ -7,6 +7,7 @@
 import type { Cancel } from "../../../src/interfaces/clock.ts";
 import type { Member } from "../../../src/interfaces/member.ts";
 import { ConclaveError } from "../../../src/errors.ts";
+import { encodeValue } from "../../../src/kernel/codec.ts";
 import { estimateSize } from "../../../src/session/bundle.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
 import type { SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
@@ -152,7 +153,7 @@ export class StateTransfer {
           s,
           end: n === total - 1,
         };
-        const sent: Promise<void> = channel.send([to], message, SYNC).then(
+        const sent: Promise<void> = this.#sendChunk(to, message).then(
           () => void inFlight.delete(sent),
           (err: Error) => {
             failed ??= err;
@@ -173,6 +174,33 @@ export class StateTransfer {
         { to: to.name, err: (err as Error).message },
         "State transfer to a member failed",
       );
+    }
+  }
+
+  /**
+   * Sends one chunk. A chunk that cannot be encoded (a value changed after `set` checked it, to
+   * something CBOR cannot carry) is sent again without the sessions that fail alone, each logged:
+   * one bad session never fails the whole transfer.
+   */
+  async #sendChunk(to: Member, chunk: StateChunk): Promise<void> {
+    try {
+      await this.#options.channel.send([to], chunk, SYNC);
+    } catch (err) {
+      if ((err as ConclaveError).code !== "CHANNEL_ERR_PAYLOAD") throw err;
+      const good = chunk.s.filter((piece) => {
+        try {
+          encodeValue(piece);
+          return true;
+        } catch (cause) {
+          this.#options.logger.error(
+            { session: piece.id, to: to.name, err: (cause as Error).message },
+            "A session that cannot be encoded was left out of the state transfer",
+          );
+          return false;
+        }
+      });
+      if (good.length === chunk.s.length) throw err;
+      await this.#options.channel.send([to], { ...chunk, s: good }, SYNC);
     }
   }
 
