@@ -10,6 +10,10 @@ import { cpus, loadavg } from "node:os";
 import { runtimeLabel } from "../../src/runtime/detect.ts";
 import { fixed, table } from "./stats.ts";
 
+/** The load average when the bench started (this module is imported at its start). */
+const START_LOAD = loadavg();
+const rounded = (values: number[]) => values.map((n) => Number(n.toFixed(2)));
+
 export interface Figure {
   value: number;
   unit: string;
@@ -25,6 +29,8 @@ export interface FiguresFile {
   date: string;
   runtime: string;
   cpus: string;
+  /** At the start and at the end of the run (1, 5 and 15 minutes). */
+  loadAverageStart: number[];
   loadAverage: number[];
   args: string[];
   figures: Figures;
@@ -35,7 +41,9 @@ export class FigureSet {
   readonly figures: Figures = {};
 
   add(name: string, value: number | undefined, unit: string, better: Figure["better"]): void {
-    if (value !== undefined && Number.isFinite(value)) this.figures[name] = { value, unit, better };
+    if (value !== undefined && Number.isFinite(value)) {
+      this.figures[name] = { value: Number(value.toPrecision(6)), unit, better };
+    }
   }
 }
 
@@ -50,7 +58,8 @@ export function writeFigures(
     date: new Date().toISOString(),
     runtime: runtimeLabel(),
     cpus: `${cpus().length} x ${cpus()[0]?.model.trim() ?? "?"}`,
-    loadAverage: loadavg().map((n) => Number(n.toFixed(2))),
+    loadAverageStart: rounded(START_LOAD),
+    loadAverage: rounded(loadavg()),
     args: [...args],
     figures,
   };
@@ -83,22 +92,26 @@ export function printComparison(
 ): number {
   console.log(
     `\nCompared with ${baseline.date} (${baseline.runtime}, load average ` +
-      `${baseline.loadAverage.join(" ")}; args ${baseline.args.join(" ") || "-"}); ` +
+      `${baseline.loadAverageStart?.join(" ") ?? "?"} to ${baseline.loadAverage.join(" ")}; args ${
+        baseline.args.join(" ") || "-"
+      }); ` +
       `tolerance ±${fixed(tolerance * 100, 0)}%:`,
   );
-  const rows = [["figure", "baseline", "now", "ratio", "verdict"]];
+  const rows = [["figure", "unit", "baseline", "now", "ratio", "verdict"]];
   let worse = 0;
   const names = [...new Set([...Object.keys(baseline.figures), ...Object.keys(figures)])].sort();
   for (const name of names) {
     const before = baseline.figures[name];
     const now = figures[name];
     if (!before || !now) {
-      rows.push([name, before ? show(before) : "-", now ? show(now) : "-", "-", "only one run"]);
+      const unit = (before ?? now).unit;
+      rows.push([name, unit, show(before), show(now), "-", "only one run"]);
       continue;
     }
     const ratio = now.value / before.value;
     const gain = now.better === "higher" ? ratio : 1 / ratio;
-    const verdict = !Number.isFinite(gain)
+    // A ratio of figures that can be zero or negative (memory deltas) says nothing.
+    const verdict = !(before.value > 0 && now.value > 0)
       ? "-"
       : gain < 1 - tolerance
       ? "WORSE"
@@ -106,14 +119,15 @@ export function printComparison(
       ? "better"
       : "same";
     if (verdict === "WORSE") worse++;
-    rows.push([name, show(before), show(now), `${fixed(ratio, 2)}x`, verdict]);
+    rows.push([name, now.unit, show(before), show(now), `${fixed(ratio, 2)}x`, verdict]);
   }
   console.log(table(rows));
   console.log(`${worse} of ${names.length} figures worse than the baseline beyond the tolerance`);
   return worse;
 }
 
-function show(f: Figure): string {
+function show(f: Figure | undefined): string {
+  if (!f) return "-";
   const digits = Math.abs(f.value) >= 100 ? 0 : Math.abs(f.value) >= 10 ? 1 : 3;
-  return `${fixed(f.value, digits)} ${f.unit}`;
+  return fixed(f.value, digits);
 }
