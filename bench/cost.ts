@@ -5,8 +5,8 @@
  * BackupManager. It prints numbers and goals; it asserts nothing.
  *
  * ```sh
- * node --expose-gc --import tsx bench/cost.ts                 # about 1 minute
- * node_modules/.bin/deno run -A --v8-flags=--expose-gc bench/cost.ts
+ * node --import tsx bench/cost.ts                 # about 1 minute
+ * node_modules/.bin/deno run -A bench/cost.ts
  * node_modules/.bin/bun bench/cost.ts
  * ```
  * Flags: `--members 3,6,12`, `--managers DeltaManager,BackupManager`, `--sessions N` (new
@@ -19,8 +19,9 @@
  *   its manager, sending through `bench/cost/wire_counter.ts` (the built-in sender, wrapped):
  *   each point-to-point message is counted as the frame the TCP transport would write. Requests
  *   run one at a time, so none share a bundle.
- * - Memory: heap growth after a full GC over the new sessions and writes, divided by N. Needs
- *   `gc` exposed (above); Bun's `Bun.gc(true)` always is.
+ * - Memory: heap growth after a full GC over the new sessions and writes, divided by N. Each
+ *   manager and size runs in a fresh child process of the same runtime (with `gc` exposed), so
+ *   that no earlier cluster's memory is counted or freed during it.
  * - Heartbeats: N nodes in this process over real TCP on 127.0.0.1 with the channel of
  *   `bench/http.ts` (static membership with a secret), on a ManualClock: counts per second of
  *   clock time are exact whatever the machine's load.
@@ -28,12 +29,39 @@
  * @module
  */
 import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { runCommand, runtimeCommand } from "../test/helpers/runtime.ts";
 import { benchFlags } from "./lib/flags.ts";
 import { type Figures, printComparison, readFigures, writeFigures } from "./lib/figures.ts";
 import { runtimeLabel } from "../src/runtime/detect.ts";
 import { heartbeatCost, type HeartbeatRow } from "./cost/heartbeats.ts";
-import { managerCost, type ManagerName, type ManagerRow } from "./cost/managers.ts";
+import type { ManagerName, ManagerRow } from "./cost/managers.ts";
 import { costFigures, printGoals, printHeartbeats, printManagers } from "./cost/report.ts";
+
+/** One case in a child process of this runtime: a heap figure that holds only its cluster. */
+async function inFreshProcess(
+  manager: ManagerName,
+  members: number,
+  sessions: number,
+  writes: number,
+): Promise<ManagerRow> {
+  const file = fileURLToPath(new URL("./cost/one_case.ts", import.meta.url));
+  const { command, args } = runtimeCommand(file, { exposeGc: true });
+  const result = await runCommand(command, [
+    ...args,
+    manager,
+    String(members),
+    String(sessions),
+    String(writes),
+  ]);
+  const line = result.stdout.trim().split("\n").pop() ?? "";
+  if (result.code !== 0 || !line.startsWith("{")) {
+    throw new Error(
+      `${manager} x${members} failed (exit ${result.code}): ${result.stderr.slice(-2000)}`,
+    );
+  }
+  return JSON.parse(line) as ManagerRow;
+}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -60,7 +88,7 @@ async function main(): Promise<void> {
   const rows: ManagerRow[] = [];
   for (const manager of managers as ManagerName[]) {
     for (const n of members) {
-      const row = await managerCost(manager, n, sessions, writes);
+      const row = await inFreshProcess(manager, n, sessions, writes);
       process.stderr.write(
         `# ${manager} x${n}: ${row.perWrite.messages.toFixed(2)} msgs, ` +
           `${Math.round(row.perWrite.bytes)} B per write\n`,
