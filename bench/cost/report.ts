@@ -50,6 +50,34 @@ export function printManagers(rows: readonly ManagerRow[]): void {
       Number.isFinite(r.heapPerNode) ? `${int(r.heapPerNode / r.heldPerNode)} B` : "-",
     ]),
   ]));
+  console.log(
+    "held: session copies per node; places: sessions whose place (primary, backup) each node " +
+      "knows; heap: growth after a full GC, per node, in a fresh process per row",
+  );
+  const fit = backupMemoryFit(rows);
+  if (fit) {
+    console.log(
+      `BackupManager heap per node = ${int(fit.perCopy)} B per copy held + ${
+        int(fit.perPlace)
+      } B ` +
+        `per session in the cluster (its place, on every node)`,
+    );
+  }
+}
+
+/**
+ * BackupManager's heap per node as `a` per copy held plus `b` per session of the cluster (the
+ * place every node keeps), from its smallest and largest cluster; undefined with fewer than two.
+ */
+export function backupMemoryFit(rows: readonly ManagerRow[]) {
+  const mine = rows.filter((r) => r.manager === "BackupManager" && Number.isFinite(r.heapPerNode))
+    .sort((a, b) => a.members - b.members);
+  if (mine.length < 2) return undefined;
+  const [p, q] = [mine[0], mine[mine.length - 1]];
+  if (p.heldPerNode === q.heldPerNode || p.sessions !== q.sessions) return undefined;
+  const perCopy = (p.heapPerNode - q.heapPerNode) / (p.heldPerNode - q.heldPerNode);
+  const perPlace = (p.heapPerNode - perCopy * p.heldPerNode) / p.sessions;
+  return { perCopy, perPlace };
 }
 
 export function printHeartbeats(rows: readonly HeartbeatRow[]): void {
@@ -144,6 +172,9 @@ export function costFigures(rows: readonly ManagerRow[], beats: readonly Heartbe
     set.add(`${at}.held_share`, r.heldShare, "", "lower");
     set.add(`${at}.heap_per_node`, r.heapPerNode / 1024 / 1024, "MiB", "lower");
   }
+  const fit = backupMemoryFit(rows);
+  set.add("BackupManager.heap_per_copy", fit?.perCopy, "B", "lower");
+  set.add("BackupManager.heap_per_place", fit?.perPlace, "B", "lower");
   for (const r of beats) {
     set.add(`heartbeat.n${r.members}.per_member.frames`, r.perMember.heartbeats, "/s", "lower");
     set.add(`heartbeat.n${r.members}.per_member.bytes`, r.perMember.bytes, "B/s", "lower");
