@@ -38,7 +38,26 @@ async function run(clock: ManualClock, ms: number, pause: number): Promise<void>
   }
 }
 
+/**
+ * The ports are picked before the nodes start, so one may be taken meanwhile (by a client's
+ * ephemeral port, possibly one of these nodes' own connections): then it runs again on new ports.
+ */
 export async function heartbeatCost(
+  members: number,
+  seconds: number,
+  pauseMs: number,
+): Promise<HeartbeatRow> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await measure(members, seconds, pauseMs);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      if (cause?.code !== "EADDRINUSE" || attempt === 3) throw error;
+    }
+  }
+}
+
+async function measure(
   members: number,
   seconds: number,
   pauseMs: number,
