@@ -15,7 +15,9 @@
  * `--lag-writes N`, `--rounds N` (timed runs per case; rows show the median), `--parts
  * load,lag,failover,scale` (the measurements to run, all by default), `--no-async` (no
  * `async` send-options row), `--skip-redis`, `--keep` (keep configurations and logs in
- * `.conclave-tmp/`).
+ * `.conclave-tmp/`), `--json OUT.json` (write the figures, keyed by stable names),
+ * `--compare BASELINE.json` (print each figure's ratio to that earlier run's, flagged beyond
+ * `--tolerance F`, default 0.1; `bench/baseline.json` is this machine kind's).
  *
  * Every server is a child process on 127.0.0.1, started here and ended by its pid.
  *
@@ -68,14 +70,19 @@ import { installedVersion, REPO } from "../test/helpers/runtime.ts";
 import { fixed } from "./lib/stats.ts";
 import { plan, runPlan } from "./http/plan.ts";
 import { printIntro } from "./http/report/intro.ts";
+import { httpFigures } from "./http/report/figures.ts";
 import { printReport } from "./http/report/report.ts";
+import { printComparison, readFigures, writeFigures } from "./lib/figures.ts";
 import type { Out } from "./http/results.ts";
 import { parseSettings } from "./http/settings.ts";
 import { run } from "./http/setup.ts";
 import { haveWrk } from "./http/wrk.ts";
 
 async function main(): Promise<void> {
-  const settings = parseSettings(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const settings = parseSettings(argv);
+  // Read before the run: a bad baseline should not cost a 5-minute run.
+  const baseline = settings.compare ? readFigures(settings.compare, "http") : undefined;
   const began = Date.now();
   run.workDir = join(REPO, ".conclave-tmp", `bench-http-${process.pid}`);
   mkdirSync(run.workDir, { recursive: true });
@@ -119,6 +126,11 @@ async function main(): Promise<void> {
     cleanUp();
   }
   printReport(settings, out);
+  if (!failed) {
+    const figures = httpFigures(out);
+    if (settings.json) writeFigures(settings.json, "http", argv, figures);
+    if (baseline) printComparison(baseline, figures, settings.tolerance);
+  }
   console.log(
     `\ntotal time ${fixed((Date.now() - began) / 1000, 0)} s; load average now ${load()}` +
       (settings.keep ? `; configurations and logs in ${run.workDir}` : ""),

@@ -35,6 +35,12 @@ export interface Settings {
   /** The measurements to run (`--parts load,lag,failover,scale`); all by default. */
   parts: Parts;
   keep: boolean;
+  /** `--json OUT.json`: write the figures there. */
+  json: string | undefined;
+  /** `--compare BASELINE.json`: print each figure's ratio to that run's. */
+  compare: string | undefined;
+  /** `--tolerance F`: a ratio worse than 1 - F is flagged (default 0.1). */
+  tolerance: number;
 }
 
 export function parseSettings(argv: readonly string[]): Settings {
@@ -66,6 +72,9 @@ export function parseSettings(argv: readonly string[]): Settings {
     parts: parseParts(value("parts")),
     redis: !argv.includes("--skip-redis"),
     keep: argv.includes("--keep"),
+    json: value("json"),
+    compare: value("compare"),
+    tolerance: flags.number("tolerance", 0.1),
   };
 }
 
