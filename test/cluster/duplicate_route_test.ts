@@ -14,14 +14,8 @@ import { type ClusterNode, startNode } from "../../src/node/node.ts";
 import { captureLogger } from "../../src/testing/capture_logger.ts";
 import { memoryChannel, REPO_ROOT } from "../../src/testing/memory_config.ts";
 import { killAll, NodeProcess } from "../helpers/node_process.ts";
-import {
-  clusterConfig,
-  freePorts,
-  randomSecret,
-  removeDir,
-  tempDir,
-  writeJson,
-} from "../netns/netns.ts";
+import { loopbackClusterFile } from "../helpers/loopback_cluster.ts";
+import { freePorts, removeDir, tempDir } from "../netns/netns.ts";
 
 let networks = 0;
 function memoryNode(network: string, jvmRoute: string) {
@@ -109,14 +103,7 @@ describe("a jvmRoute a live member uses (node processes, loopback)", () => {
   }, async () => {
     dir = await tempDir("dup-route");
     const ports = await freePorts(2);
-    const membership = {
-      className: "StaticMembershipService",
-      members: ports.map((port) => ({ host: "127.0.0.1", port })),
-      frequency: 250,
-      dropTime: 2000,
-      secret: randomSecret(),
-    };
-    const file = await writeJson(dir, "cluster.json", clusterConfig(membership, "127.0.0.1"));
+    const file = await loopbackClusterFile(dir, ports);
     const first = new NodeProcess({ jvmRoute: "e2", config: file, receiverPort: ports[0] });
     await first.started();
     const second = new NodeProcess({ jvmRoute: "e2", config: file, receiverPort: ports[1] });
