@@ -275,8 +275,11 @@ export async function assembleNode(
       }
       try {
         // As Tomcat sleeps "to establish cluster membership": a manager asks the members it
-        // sees for the sessions, and a member with this node's route must be heard of first.
-        if (routes) await settleMembership(channel, membership.settleTime ?? 500);
+        // sees for the sessions, and a member with this node's route must be heard of first
+        // (a node without apps has no sessions for a balancer to route: it need not wait).
+        if (routes && config.apps.length > 0) {
+          await settleMembership(channel, membership.settleTime ?? 500);
+        }
         routes?.check(channel.getMembers()); // before any state transfer
         for (const manager of managers.values()) await manager.start();
         routes?.check(channel.getMembers());

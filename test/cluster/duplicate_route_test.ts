@@ -5,7 +5,9 @@
  * (exit status 1 and the message).
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { pathToFileURL } from "node:url";
 import { ConclaveError } from "../../src/errors.ts";
 import type { Member } from "../../src/interfaces/member.ts";
 import { loadConfig } from "../../src/kernel/config/load.ts";
@@ -14,13 +16,18 @@ import { type ClusterNode, startNode } from "../../src/node/node.ts";
 import { captureLogger } from "../../src/testing/capture_logger.ts";
 import { memoryChannel, REPO_ROOT } from "../../src/testing/memory_config.ts";
 import { killAll, NodeProcess } from "../helpers/node_process.ts";
+import { REPO } from "../helpers/runtime.ts";
 import { loopbackClusterFile } from "../helpers/loopback_cluster.ts";
 import { freePorts, removeDir, tempDir } from "../netns/netns.ts";
 
 let networks = 0;
+const APPS = [{ path: "/", module: "./examples/session-counter/app.ts", distributable: true }];
+
+/** A node with an app (a node without apps has no sessions to route and skips the check). */
 function memoryNode(network: string, jvmRoute: string) {
   return loadConfig({
     jvmRoute,
+    apps: APPS,
     cluster: { className: "SimpleTcpCluster", channel: memoryChannel(network) },
   }, { baseDir: REPO_ROOT });
 }
@@ -103,7 +110,10 @@ describe("a jvmRoute a live member uses (node processes, loopback)", () => {
   }, async () => {
     dir = await tempDir("dup-route");
     const ports = await freePorts(2);
-    const file = await loopbackClusterFile(dir, ports);
+    const app = pathToFileURL(join(REPO, APPS[0].module)).href;
+    const file = await loopbackClusterFile(dir, ports, {
+      top: { http: { host: "127.0.0.1", port: 0 }, apps: [{ ...APPS[0], module: app }] },
+    });
     const first = new NodeProcess({ jvmRoute: "e2", config: file, receiverPort: ports[0] });
     await first.started();
     const second = new NodeProcess({ jvmRoute: "e2", config: file, receiverPort: ports[1] });
