@@ -251,6 +251,10 @@ export const ERROR_CODES = {
     meaning: "The node failed to start for a reason other than its configuration",
     fix: "See the `cause`, for example a port already in use",
   },
+  NODE_ERR_DUPLICATE_ROUTE: {
+    meaning: "A live member already uses this node's `jvmRoute`; the node stopped before serving",
+    fix: "Give each node its own `jvmRoute` (`--jvm-route`), or stop the member named first",
+  },
 } as const satisfies Record<string, ErrorInfo>;
 
 /** A stable error code. */

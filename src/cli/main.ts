@@ -96,9 +96,21 @@ export async function main(argv: readonly string[]): Promise<number> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   const signal = await stopSignal;
   node.logger.info({ signal }, "Node stopping");
-  await node.stop();
-  node.logger.info({ signal }, "Node stopped");
+  const timeout = node.config.shutdownTimeout;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), timeout));
+  const outcome = await Promise.race([node.stop().then(() => "stopped" as const), late]);
+  clearTimeout(timer);
   clearInterval(keepAlive);
+  if (outcome === "late") {
+    // An orchestrator kills the process soon after anyway: end while the exit status still says so.
+    node.logger.error(
+      { signal, shutdownTimeout: timeout },
+      "Node not stopped within shutdownTimeout",
+    );
+    return 1;
+  }
+  node.logger.info({ signal }, "Node stopped");
   return 0;
 }
 

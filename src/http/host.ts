@@ -147,6 +147,7 @@ export class Host {
     const server = this.#server;
     this.#server = undefined;
     if (server) {
+      const inFlight = this.#inFlight;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const expired = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), timeout);
@@ -160,6 +161,8 @@ export class Host {
           "Requests still in flight at shutdownTimeout: closing their connections",
         );
       }
+      const unanswered = outcome === "timeout" ? this.#inFlight : 0;
+      this.#logger.info({ inFlight, answered: inFlight - unanswered }, "Drained");
       await server.close();
     }
     await this.#adminServer?.close();

@@ -23,7 +23,9 @@ export async function hostApps(node: ClusterNode): Promise<ClusterNode> {
     url,
     ...(host.adminUrl === undefined ? {} : { adminUrl: host.adminUrl }),
     stop: async () => {
-      await host.stop();
+      // The drain leaves time within shutdownTimeout for the copies to move and the node to leave.
+      const timeout = node.config.shutdownTimeout;
+      await host.stop(timeout - Math.min(5000, timeout / 4));
       await node.stop();
     },
   };

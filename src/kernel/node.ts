@@ -31,6 +31,7 @@ import { ConfigError } from "../errors.ts";
 import { isInterceptor } from "./interceptor_base.ts";
 import { componentLogger, createLogger } from "./log.ts";
 import { resolvePlugin } from "./resolve.ts";
+import { RouteGuard } from "./routes.ts";
 
 /** What `createNode` and `startNode` take besides the configuration. */
 export interface NodeOptions {
@@ -256,6 +257,7 @@ export async function assembleNode(
   }
 
   let stopBackground: Cancel | undefined;
+  const routes = config.cluster.alone ? undefined : new RouteGuard(channel, local, log);
   return {
     config,
     jvmRoute,
@@ -271,12 +273,22 @@ export async function assembleNode(
       if (config.cluster.heartbeatBackgroundEnabled) {
         stopBackground ??= clock.setInterval(() => channel.heartbeat(), BACKGROUND_PROCESSOR_DELAY);
       }
-      if (distributable.length > 0) {
+      try {
         // As Tomcat sleeps "to establish cluster membership": a manager asks the members it
-        // sees for the sessions, so let heartbeats be heard first.
-        await settleMembership(channel, membership.settleTime ?? 500);
+        // sees for the sessions, and a member with this node's route must be heard of first
+        // (a node without apps has no sessions for a balancer to route: it need not wait).
+        if (routes && config.apps.length > 0) {
+          await settleMembership(channel, membership.settleTime ?? 500);
+        }
+        routes?.check(channel.getMembers()); // before any state transfer
+        for (const manager of managers.values()) await manager.start();
+        routes?.check(channel.getMembers());
+      } catch (error) {
+        for (const manager of managers.values()) await manager.stop().catch(() => {});
+        await channel.stop().catch(() => {});
+        throw error;
       }
-      for (const manager of managers.values()) await manager.start();
+      routes?.running();
       // State transfer done: tell the others this node holds the cluster's sessions.
       membership.setLocalMemberProperties({ ready: true });
     },

@@ -47,7 +47,8 @@ type Wire =
   | { cbm: 1; ctx: string; t: "fetch?"; id: string }
   | { cbm: 1; ctx: string; t: "fetched"; id: string; d: SessionDelta | null }
   | { cbm: 1; ctx: string; t: "places?" }
-  | { cbm: 1; ctx: string; t: "places"; list: [string, string, string | null][] };
+  | { cbm: 1; ctx: string; t: "places"; list: [string, string, string | null][] }
+  | { cbm: 1; ctx: string; t: "leaving" };
 
 export interface BackupManagerOptions extends ManagerBase {
   maxInactiveInterval: number;
@@ -96,6 +97,8 @@ export class BackupManager implements Manager {
   #where = new Map<string, Place>();
   #started = false;
   #fetching = new Map<string, (delta: SessionDelta | undefined) => void>();
+  /** Members handing their copies over before they leave: never chosen as a backup. */
+  #leaving = new Set<string>();
   /** Copies bound for each backup (by member id) in this turn, sent as one message. */
   #bundles = new Map<string, TurnBundler<[SessionDelta, Place]>>();
   /** Where the sessions created or moved in this turn live, told to every member at once. */
@@ -109,7 +112,7 @@ export class BackupManager implements Manager {
         : { cbm: 1, ctx: this.name, t: "wheres", w },
     );
   });
-  readonly counters = { copiesSent: 0, fetches: 0, restored: 0 };
+  readonly counters = { copiesSent: 0, fetches: 0, restored: 0, handedOver: 0 };
 
   constructor(options: BackupManagerOptions) {
     this.name = options.name;
@@ -155,8 +158,15 @@ export class BackupManager implements Manager {
       channel.addMembershipListener({
         memberAdded: () => {},
         memberDisappeared: (member) => {
-          this.#bundles.delete(member.id.hex);
-          void this.#restore(member.id.hex);
+          const hex = member.id.hex;
+          this.#bundles.delete(hex);
+          // A fetch the member never answered: the next holder is asked instead.
+          for (const [key, waiting] of this.#fetching) {
+            if (!key.startsWith(`${hex} `)) continue;
+            this.#fetching.delete(key);
+            waiting(undefined);
+          }
+          void this.#restore(hex).finally(() => this.#leaving.delete(hex));
         },
       });
     }
@@ -183,11 +193,44 @@ export class BackupManager implements Manager {
   #listening = false;
   #stopExpiry: Cancel | undefined;
 
-  stop(): Promise<void> {
+  /** Hands every copy this node holds to another member (see `#handOver`), then stops. */
+  async stop(): Promise<void> {
+    if (this.#started) {
+      await this.#handOver().catch((err) =>
+        this.#options.logger.warn({ err }, "Copies not all handed over before leaving")
+      );
+    }
     this.#started = false;
     this.#stopExpiry?.();
     this.#stopExpiry = undefined;
-    return Promise.resolve();
+  }
+
+  /**
+   * Before this node leaves, every session it holds a copy of keeps one elsewhere: a session
+   * without a live backup gets one first, then "leaving" (acknowledged once done) has each
+   * backup of this node's sessions take over as primary and each primary whose backup this node
+   * is pick another, as when a member dies, but while this node still answers fetches.
+   */
+  async #handOver(): Promise<void> {
+    const { channel, nodeId } = this.#options;
+    const members = channel.getMembers();
+    if (members.length === 0) return;
+    const live = new Set(members.map((m) => m.id.hex));
+    const pending: Promise<void>[] = [];
+    let held = 0;
+    for (const [base, place] of this.#where) {
+      const session = this.store.get(base);
+      if (!session || (place.primary !== nodeId && place.backup !== nodeId)) continue;
+      held++;
+      if (place.primary === nodeId && (!place.backup || !live.has(place.backup))) {
+        session.unsent = true;
+        pending.push(this.requestCompleted(session.id));
+      }
+    }
+    await Promise.all(pending);
+    await this.#send(members, { cbm: 1, ctx: this.name, t: "leaving" });
+    this.counters.handedOver += held;
+    this.#options.logger.info({ sessions: held }, "Session copies handed over before leaving");
   }
 
   /**
@@ -325,10 +368,11 @@ export class BackupManager implements Manager {
 
   /** The backup for a session: the members running this app, hashed by the session's id. */
   #chooseBackup(base: string): Member | undefined {
-    const others = [...this.#options.channel.getMembers()].sort((
-      a,
-      b,
-    ) => (a.id.hex < b.id.hex ? -1 : 1));
+    const others = this.#options.channel.getMembers().filter((m) => !this.#leaving.has(m.id.hex))
+      .sort((
+        a,
+        b,
+      ) => (a.id.hex < b.id.hex ? -1 : 1));
     return others.length === 0 ? undefined : others[hash(base) % others.length];
   }
 
@@ -339,20 +383,25 @@ export class BackupManager implements Manager {
     await this.requestCompleted(session.id);
   }
 
-  /** After `gone` left: restore a second copy of every session it held with this node. */
+  /**
+   * After `gone` left (or said it is leaving): restore a second copy of every session it held
+   * with this node, all in one turn so the copies travel bundled.
+   */
   async #restore(gone: string): Promise<void> {
+    const pending: Promise<void>[] = [];
     for (const [base, place] of this.#where) {
       const session = this.store.get(base);
       if (place.primary === gone && place.backup === this.#options.nodeId && session) {
         this.counters.restored++;
-        await this.#takeOver(session).catch(() => {});
+        pending.push(this.#takeOver(session).catch(() => {}));
       } else if (place.primary === this.#options.nodeId && place.backup === gone && session) {
         this.counters.restored++;
         place.backup = undefined;
         session.unsent = true;
-        await this.requestCompleted(session.id).catch(() => {});
+        pending.push(this.requestCompleted(session.id).catch(() => {}));
       }
     }
+    await Promise.all(pending);
   }
 
   #announce(id: string, place: Place): Promise<void> {
@@ -380,7 +429,7 @@ export class BackupManager implements Manager {
     if (message.t === "copy") this.counters.copiesSent++;
     if (message.t === "copies") this.counters.copiesSent += message.c.length;
     const sync = message.t === "fetch?" || message.t === "fetched" || message.t === "places?" ||
-      message.t === "places";
+      message.t === "places" || message.t === "leaving";
     return await this.#options.channel.send(to, message, sync ? SYNC : this.#options.sendOptions);
   }
 
@@ -423,6 +472,11 @@ export class BackupManager implements Manager {
       });
       message.w.forEach(([id, p], i) => this.#placed(id, bases[i], p));
       return;
+    }
+    if (message.t === "leaving") {
+      // Acknowledged once done: the leaver waits for its copies to be re-homed.
+      this.#leaving.add(from.id.hex);
+      return this.#restore(from.id.hex);
     }
     if (message.t === "copy") {
       checkDelta(message.d);

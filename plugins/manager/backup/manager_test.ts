@@ -1,5 +1,6 @@
 /**
- * BackupManager beyond the conformance suite: bundled copies, and malformed messages from a peer.
+ * BackupManager beyond the conformance suite: bundled copies, malformed messages from a peer, and
+ * the hand-over of every copy when a node stops.
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
@@ -36,6 +37,41 @@ describe("BackupManager on the channel", () => {
     await Promise.all(sessions.map((s) => a.requestCompleted(s.id)));
     assert.equal(sentBy() - before, 2, "the copies and the places, one message each");
     for (const s of sessions) assert.deepEqual(b.placeOf(s.id), a.placeOf(s.id));
+  });
+
+  it("on stop, hands every copy it holds (primary or backup) to the members that stay", async () => {
+    const { a, b } = await pair();
+    const c = await harness.createNode();
+    await c.start();
+    const [idA, idB, idC] = harness.nodes.map((n) => n.uniqueId.hex);
+    const made: { id: string; value: number }[] = [];
+    // Sessions a is primary of, and (by the hash) some a is the backup of.
+    for (const m of [a, b, a, c]) {
+      for (let i = 0; i < 6; i++) {
+        const s = m.createSession();
+        s.attributes.set("v", made.length);
+        made.push({ id: s.id, value: made.length });
+        await m.requestCompleted(s.id);
+      }
+    }
+    const heldByA = made.filter(({ id }) => {
+      const p = a.placeOf(id);
+      return p?.primary === idA || p?.backup === idA;
+    });
+    assert.ok(heldByA.length >= 12, `a held copies of ${heldByA.length} sessions`);
+    await a.stop();
+    for (const { id, value } of made) {
+      const place = b.placeOf(id);
+      assert.deepEqual(c.placeOf(id), place, `b and c agree where ${id} lives`);
+      assert.ok(place && place.backup, `${id} has a primary and a backup`);
+      assert.deepEqual(
+        new Set([place.primary, place.backup]),
+        new Set([idB, idC]),
+        `${id} lives on b and c`,
+      );
+      for (const m of [b, c]) assert.equal(m.store.get(id)?.attributes.get("v"), value);
+    }
+    assert.equal(a.counters.handedOver, heldByA.length);
   });
 
   it("refuses malformed messages with a coded fail-ack and applies nothing", async () => {
