@@ -50,6 +50,13 @@ function why(error: unknown): string {
   return texts.filter((t) => t !== "" && t !== "undefined").at(-1) ?? String(error);
 }
 
+function httpReason(status: number, base: string): string {
+  if (status === 401) return "it answered HTTP 401 (an admin listener that wants its token)";
+  if (status === 403) return "it answered HTTP 403 (status is answered to loopback clients only)";
+  return `it answered HTTP ${status}: is ${base} a Conclave node's address? (a node with an ` +
+    "admin listener answers status there, not on its http port)";
+}
+
 /** Runs the command; resolves to the exit status. */
 export async function statusCommand(
   argv: readonly string[],
@@ -77,9 +84,7 @@ export async function statusCommand(
   let status: Status;
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
-    if (!response.ok) {
-      throw new Error(`it answered HTTP ${response.status}: is ${base} a Conclave node's address?`);
-    }
+    if (!response.ok) throw new Error(httpReason(response.status, base));
     status = await response.json() as Status;
   } catch (cause) {
     throw new ConclaveError("STATUS_ERR_UNREACHABLE", `Cannot read ${url}: ${why(cause)}`, {
