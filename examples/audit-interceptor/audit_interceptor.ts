@@ -9,7 +9,7 @@
  * @module
  */
 import { definePlugin, InterceptorBase } from "../../src/mod.ts";
-import type { ChannelMessage, Logger, Member } from "../../src/mod.ts";
+import type { ChannelMessage, DepartureReason, Logger, Member } from "../../src/mod.ts";
 
 export class AuditInterceptor extends InterceptorBase {
   readonly counts = { sent: 0, received: 0 };
@@ -37,9 +37,12 @@ export class AuditInterceptor extends InterceptorBase {
     super.memberAdded(member);
   }
 
-  override memberDisappeared(member: Member): void {
-    this.#log.info({ label: this.#label, member: member.name }, "Audit: member disappeared");
-    super.memberDisappeared(member);
+  override memberDisappeared(member: Member, reason: DepartureReason): void {
+    this.#log.info(
+      { label: this.#label, member: member.name, reason },
+      "Audit: member disappeared",
+    );
+    super.memberDisappeared(member, reason);
   }
 }
 

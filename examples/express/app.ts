@@ -28,8 +28,12 @@ declare module "express-session" {
   }
 }
 
-/** The app: the only Conclave-specific lines are the store's. */
-export function createApp(node: ClusterNode, secret = "example-only-secret"): express.Express {
+/** The app: the only Conclave-specific lines are the store's. `cookie`: express-session's. */
+export function createApp(
+  node: ClusterNode,
+  secret = "example-only-secret",
+  cookie?: session.CookieOptions,
+): express.Express {
   const app = express();
   // Was: const store = new RedisStore({ client: redis });
   const store = new ConclaveStore(node);
@@ -39,6 +43,7 @@ export function createApp(node: ClusterNode, secret = "example-only-secret"): ex
     secret, // the same on every node: the cookie is signed with it
     resave: false,
     saveUninitialized: false,
+    cookie,
   }));
 
   app.get("/", (req, res) => {

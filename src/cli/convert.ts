@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { XMLParser } from "fast-xml-parser";
 import { ConclaveError } from "../errors.ts";
+import { APPS_EXAMPLE } from "./usage.ts";
 
 export const CONVERT_USAGE = `Usage: conclave convert server.xml
 
@@ -48,6 +49,40 @@ function find(node: XmlNode, name: string): XmlNode | undefined {
   return undefined;
 }
 
+/** Every element called `name`, depth first. */
+function findAll(node: XmlNode, name: string, out: XmlNode[] = []): XmlNode[] {
+  for (const [key, list] of Object.entries(node)) {
+    if (!Array.isArray(list)) continue;
+    for (const child of list as XmlNode[]) {
+      if (key === name) out.push(child);
+      findAll(child, name, out);
+    }
+  }
+  return out;
+}
+
+/** The first HTTP `<Connector>` (not AJP) as `http`; notes on what a node would serve. */
+function httpOf(doc: XmlNode, notes: string[]): Record<string, unknown> | undefined {
+  const connector = findAll(doc, "Connector").find((c) =>
+    !/AJP/i.test(String(c.protocol ?? "HTTP/1.1")) && value(c.port) !== undefined
+  );
+  notes.push(
+    `No "apps": Tomcat's web apps do not carry over, and a node started without apps serves nothing; add ${APPS_EXAMPLE}`,
+  );
+  if (!connector) {
+    notes.push('No HTTP <Connector>: the node would serve on 127.0.0.1:8080; set "http" to choose');
+    return undefined;
+  }
+  const http: Record<string, unknown> = { port: value(connector.port) };
+  if (typeof connector.address === "string") http.host = connector.address;
+  else {
+    notes.push(
+      'http.host is 127.0.0.1 (Tomcat\'s Connector listened on every interface): set "host" for a balancer elsewhere',
+    );
+  }
+  return http;
+}
+
 /** Converts server.xml text; `notes` collects what did not carry over. */
 export function convertServerXml(xml: string, notes: string[] = []): Record<string, unknown> {
   let doc: XmlNode;
@@ -73,6 +108,8 @@ export function convertServerXml(xml: string, notes: string[] = []): Record<stri
   const engine = find(doc, "Engine");
   if (typeof engine?.jvmRoute === "string") out.jvmRoute = engine.jvmRoute;
   else notes.push("No <Engine jvmRoute>: give each node one with --jvm-route");
+  const http = httpOf(doc, notes);
+  if (http) out.http = http;
   const result: Record<string, unknown> = attributes(cluster);
   const manager = children(cluster, "Manager")[0];
   if (manager) result.manager = attributes(manager);

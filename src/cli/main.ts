@@ -12,7 +12,7 @@ import { ConclaveError, exitCodeFor } from "../errors.ts";
 import { startNode } from "../node/node.ts";
 import { parseStartArgs, START_USAGE } from "./args.ts";
 import { checkBeforeStart } from "./check.ts";
-import { packageVersion, USAGE } from "./usage.ts";
+import { APPS_EXAMPLE, packageVersion, USAGE } from "./usage.ts";
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
@@ -88,6 +88,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Everything that can fail on the configuration alone fails here, before the node joins.
     await checkBeforeStart(config, { host: true });
     node = await startNode(config, { host: true });
+    if (config.apps.length === 0) {
+      node.logger.warn(
+        { file: config.file },
+        `The configuration has no "apps": this node joins the cluster but serves nothing over HTTP and holds no sessions; add ${APPS_EXAMPLE}`,
+      );
+    }
   } catch (error) {
     report(error);
     return exitCodeFor(error);
@@ -123,8 +129,10 @@ function report(error: unknown): void {
         : "";
     console.error(`conclave: ${error.message} [${error.code}]${cause}`);
   } else {
-    console.error(
-      `conclave: ${error instanceof Error ? error.stack ?? error.message : String(error)}`,
-    );
+    // A system error's code (EADDRINUSE, ENOENT) tells more than its stack; the stack on request.
+    const code = (error as { code?: unknown } | null)?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`conclave: ${message}${typeof code === "string" ? ` [${code}]` : ""}`);
+    if (process.env.CONCLAVE_DEBUG && error instanceof Error) console.error(error.stack);
   }
 }

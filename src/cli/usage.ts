@@ -26,7 +26,12 @@ Options:
   -v, --version   print the version
 
 Exit status: 0 on success or after a clean stop, 2 for a bad command line or configuration,
-1 for any other failure (for example a port in use).`;
+1 for any other failure (for example a port in use). Errors print their code and message;
+CONCLAVE_DEBUG=1 adds the stack of an unexpected one.`;
+
+/** What `start` and `convert` suggest for a configuration that serves nothing. */
+export const APPS_EXAMPLE =
+  '"apps": [{ "path": "/", "module": "./app.ts", "distributable": true }]';
 
 /** The package's version, from its package.json (beside src/ in a checkout, above dist/ when built). */
 export function packageVersion(): string {

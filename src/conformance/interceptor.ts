@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Interceptor, INTERCEPTOR_LINK } from "../interfaces/interceptor.ts";
-import type { Member } from "../interfaces/member.ts";
+import type { DepartureReason, Member } from "../interfaces/member.ts";
 import { type ChannelMessage, SendOptions, StartOptions } from "../interfaces/message.ts";
 import { UniqueId } from "../interfaces/unique_id.ts";
 import { InterceptorBase, isInterceptor } from "../kernel/interceptor_base.ts";
@@ -87,6 +87,7 @@ class Top extends InterceptorBase {
   received: ChannelMessage[] = [];
   added: Member[] = [];
   gone: Member[] = [];
+  reasons: DepartureReason[] = [];
   override messageReceived(message: ChannelMessage): Promise<void> {
     this.received.push(message);
     return Promise.resolve();
@@ -94,8 +95,9 @@ class Top extends InterceptorBase {
   override memberAdded(m: Member): void {
     this.added.push(m);
   }
-  override memberDisappeared(m: Member): void {
+  override memberDisappeared(m: Member, reason: DepartureReason): void {
     this.gone.push(m);
+    this.reasons.push(reason);
   }
 }
 
@@ -181,11 +183,12 @@ export function interceptorConformance(name: string, harness: InterceptorHarness
       // A layer may check a member before it reports it (a failure detector): wait for it.
       for (const m of bottom.members) layer.memberAdded(m);
       await eventually(() => top.added.length === bottom.members.length, "members reported up");
-      layer.memberDisappeared(bottom.members[0]);
+      layer.memberDisappeared(bottom.members[0], "left");
       await eventually(() => top.gone.length === 1, "the departure reported up");
       const ids = (list: readonly Member[]) => list.map((m) => m.id.hex).sort();
       assert.deepEqual(ids(top.added), ids(bottom.members));
       assert.deepEqual(top.gone, [bottom.members[0]]);
+      assert.deepEqual(top.reasons, ["left"], "the reason as membership gave it, unchanged");
       layer.memberAdded(bottom.members[0]);
       await eventually(() => top.added.length === bottom.members.length + 1, "the member back");
       assert.deepEqual(ids(layer.getMembers()), ids(bottom.members));

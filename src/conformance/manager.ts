@@ -144,6 +144,17 @@ export function managerConformance(name: string, makeHarness: () => ManagerHarne
       assert.equal(await reach(b, id), undefined, "nor served by another node");
     });
 
+    it("new sessions get the manager's maxInactiveInterval, the same on every node", async () => {
+      const [a, b] = await started(2);
+      const [first, second] = [a.createSession(), b.createSession()];
+      assert.equal(first.maxInactiveInterval, second.maxInactiveInterval);
+      // Optional in the contract: a manager that offers it must mean what new sessions get.
+      if (a.maxInactiveInterval !== undefined) {
+        assert.equal(first.maxInactiveInterval, a.maxInactiveInterval);
+        assert.equal(b.maxInactiveInterval, a.maxInactiveInterval);
+      }
+    });
+
     it("refuses a session beyond maxActiveSessions with SESSION_ERR_TOO_MANY", async () => {
       const [a] = await started(1, { maxActiveSessions: 2 });
       assert.equal(a.maxActiveSessions, 2);

@@ -100,7 +100,11 @@ export class Host {
     return this.#server?.url;
   }
 
-  /** Loads the apps and listens on the configured `http` address. */
+  /**
+   * Loads the apps and listens on the configured `http` (and `admin`) address.
+   *
+   * @throws {NODE_ERR_START} naming the address and its setting when it cannot be listened on
+   */
   async start(): Promise<string> {
     const node = this.#node;
     const { config } = node;
@@ -124,11 +128,28 @@ export class Host {
     }
     // Longest path first, so /shop/admin wins over /shop.
     this.#apps.sort((a, b) => b.config.path.length - a.config.path.length);
+    const where = (key: string) => `${key} in ${config.file}`;
     if (config.admin) {
       const { host, port } = config.admin;
-      this.#adminServer = await serve(host, port, (r, i) => this.handleAdmin(r, i));
+      this.#adminServer = await serve(
+        host,
+        port,
+        (r, i) => this.handleAdmin(r, i),
+        where("admin.port"),
+      );
     }
-    this.#server = await serve(config.http.host, config.http.port, (r, i) => this.handle(r, i));
+    try {
+      this.#server = await serve(
+        config.http.host,
+        config.http.port,
+        (r, i) => this.handle(r, i),
+        where("http.port"),
+      );
+    } catch (err) {
+      await this.#adminServer?.close();
+      this.#adminServer = undefined;
+      throw err;
+    }
     return this.#server.url;
   }
 

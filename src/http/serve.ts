@@ -6,6 +6,7 @@
  * @module
  */
 import type { AddressInfo } from "node:net";
+import { ConclaveError } from "../errors.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 
 /** What the host's handler receives besides the request. */
@@ -68,12 +69,48 @@ function urlOf(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
-/** Listens on `host:port` (0: any free port) and serves `handler`. */
+/**
+ * A listen that failed, naming the address and, with `what`, where it was configured: a port
+ * taken (by another process, or between a check and this bind) reads the same on every runtime.
+ */
+function listenError(host: string, port: number, what: string | undefined, cause: unknown) {
+  const { code, name, message } = (cause ?? {}) as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+  };
+  const reason = code === "EADDRINUSE" || name === "AddrInUse"
+    ? "the port is in use (EADDRINUSE)"
+    : code === "EACCES" || name === "PermissionDenied"
+    ? "permission denied (EACCES: ports below 1024 need privileges)"
+    : String(message ?? cause);
+  return new ConclaveError(
+    "NODE_ERR_START",
+    `Cannot listen on ${urlOf(host, port)}${what ? ` (${what})` : ""}: ${reason}`,
+    { cause },
+  );
+}
+
+/**
+ * Listens on `host:port` (0: any free port) and serves `handler`. `what` names the setting the
+ * address came from, for the error.
+ *
+ * @throws {NODE_ERR_START} when the address cannot be listened on (a port in use, say)
+ */
 export async function serve(
   host: string,
   port: number,
   handler: FetchHandler,
+  what?: string,
 ): Promise<HttpServer> {
+  try {
+    return await listen(host, port, handler);
+  } catch (cause) {
+    throw listenError(host, port, what, cause);
+  }
+}
+
+async function listen(host: string, port: number, handler: FetchHandler): Promise<HttpServer> {
   const runtime = detectRuntime().name;
   if (runtime === "deno") {
     const deno = (globalThis as unknown as { Deno: DenoGlobal }).Deno;

@@ -37,7 +37,7 @@ export interface Interceptor {
   // up
   messageReceived(message: ChannelMessage): Promise<void>;
   memberAdded(member: Member): void;
-  memberDisappeared(member: Member, reason?: DepartureReason): void;
+  memberDisappeared(member: Member, reason: DepartureReason): void;
   /**
    * The transport lost an established connection to `member` (a reset, a crash): a failure
    * detector verifies at once; other layers pass it up, and the channel ignores it.

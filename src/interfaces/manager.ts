@@ -67,6 +67,12 @@ export interface Manager extends Startable {
   readonly sessionCount: number;
   /** The most sessions held at once; -1: no limit. */
   readonly maxActiveSessions: number;
+  /**
+   * The `maxInactiveInterval` new sessions get, seconds (the app's default timeout), the same on
+   * every node: what a session returns to when its own timeout is lifted (library mode's
+   * browser-session cookie). Optional until every manager offers it.
+   */
+  readonly maxInactiveInterval?: number;
   /** The manager's clock, ms since the epoch: the time `isExpired` and `access` use. */
   now(): number;
   /**

@@ -46,5 +46,5 @@ export type DepartureReason = "left" | "expired" | "replaced" | "unreachable";
 /** Receives membership changes. Calls never overlap for one listener. */
 export interface MembershipListener {
   memberAdded(member: Member): void;
-  memberDisappeared(member: Member, reason?: DepartureReason): void;
+  memberDisappeared(member: Member, reason: DepartureReason): void;
 }

@@ -206,7 +206,7 @@ export class GroupChannel extends InterceptorBase {
     for (const listener of this.#membershipListeners) listener.memberAdded(member);
   }
 
-  override memberDisappeared(member: Member, reason?: DepartureReason): void {
+  override memberDisappeared(member: Member, reason: DepartureReason): void {
     this.#log.info(
       { member: member.name, jvmRoute: member.jvmRoute, reason },
       "Member disappeared",

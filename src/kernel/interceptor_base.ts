@@ -90,7 +90,7 @@ export class InterceptorBase implements Interceptor {
     this.previous.memberAdded(member);
   }
 
-  memberDisappeared(member: Member, reason?: DepartureReason): void {
+  memberDisappeared(member: Member, reason: DepartureReason): void {
     this.previous.memberDisappeared(member, reason);
   }
 

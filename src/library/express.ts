@@ -81,7 +81,7 @@ export class ConclaveStore extends session.Store {
   readonly #rebind: boolean;
   /** When this node last replicated each session. */
   readonly #replicated = new WeakMap<SessionRecord, number>();
-  /** The lifetime each session had before a timed cookie set it, seconds. */
+  /** The lifetime this node first saw each session with, seconds (see `#defaultLifetime`). */
   readonly #initialLifetime = new WeakMap<SessionRecord, number>();
 
   /**
@@ -252,14 +252,25 @@ export class ConclaveStore extends session.Store {
   /**
    * A timed cookie's `maxAge` is the session's lifetime (whole seconds, rounded up: `get` also
    * checks the cookie's `expires` to the millisecond); a browser-session cookie (`maxAge` null)
-   * gives back the lifetime the session was created with.
+   * gives back the manager's default timeout, on whichever node the change is saved.
    */
   #lifetime(stored: SessionRecord, data: SessionData): void {
     const maxAge = data.cookie?.originalMaxAge;
-    const initial = this.#initialLifetime.get(stored) ?? stored.maxInactiveInterval;
-    this.#initialLifetime.set(stored, initial);
-    const seconds = typeof maxAge === "number" && maxAge > 0 ? Math.ceil(maxAge / 1000) : initial;
+    const fallback = this.#defaultLifetime(stored); // before a timed cookie changes it
+    const seconds = typeof maxAge === "number" && maxAge > 0 ? Math.ceil(maxAge / 1000) : fallback;
     if (stored.maxInactiveInterval !== seconds) stored.setMaxInactiveInterval(seconds);
+  }
+
+  /**
+   * The manager's default timeout; for a manager that does not tell it, the first lifetime this
+   * node saw the session with (right for sessions made here before a timed cookie set theirs).
+   */
+  #defaultLifetime(stored: SessionRecord): number {
+    const declared = this.#app.manager.maxInactiveInterval;
+    if (declared !== undefined) return declared;
+    const first = this.#initialLifetime.get(stored) ?? stored.maxInactiveInterval;
+    this.#initialLifetime.set(stored, first);
+    return first;
   }
 
   /**

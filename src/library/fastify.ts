@@ -84,7 +84,8 @@ const plugin: FastifyPluginCallback<ConclaveFastifyOptions> = (fastify, options,
   const state = (request: FastifyRequest): InFlight => {
     const found = inFlight.get(request);
     if (found) return found;
-    // A route reached without the onRequest hook (should not happen): sessions, no valves.
+    // Reached before this plugin's onRequest hook (a hook added before it was registered):
+    // the hook then carries this request's session on, valves included.
     const fallback: InFlight = {
       request: new SessionRequest(app, request.headers.cookie),
       answered: () => {},
@@ -105,7 +106,8 @@ const plugin: FastifyPluginCallback<ConclaveFastifyOptions> = (fastify, options,
   // The node's valves wrap the route as they wrap an app in host mode: the chain starts here,
   // its innermost `next()` waits for the reply (onSend), and the reply waits for the chain.
   fastify.addHook("onRequest", async (request, reply) => {
-    const session = new SessionRequest(app, request.headers.cookie);
+    const session = inFlight.get(request)?.request ??
+      new SessionRequest(app, request.headers.cookie);
     await session.prepare();
     const url = new URL(request.url, `http://${request.host || "localhost"}`);
     let entered!: () => void;

@@ -84,11 +84,14 @@ export interface ReferenceManagerOptions {
   stateTransferTimeout: number;
   /** @default -1 */
   maxActiveSessions?: number;
+  /** Seconds. @default 1800 */
+  maxInactiveInterval?: number;
 }
 
 export class ReferenceManager implements Manager {
   readonly name: string;
   readonly maxActiveSessions: number;
+  readonly maxInactiveInterval: number;
   #options: ReferenceManagerOptions;
   /** By the id's 32 hex digits: a route change keeps the key. */
   #sessions = new Map<string, RefSession>();
@@ -100,6 +103,7 @@ export class ReferenceManager implements Manager {
   constructor(options: ReferenceManagerOptions) {
     this.name = options.name;
     this.maxActiveSessions = options.maxActiveSessions ?? -1;
+    this.maxInactiveInterval = options.maxInactiveInterval ?? 1800;
     this.#options = options;
   }
 
@@ -161,7 +165,7 @@ export class ReferenceManager implements Manager {
       id: id ?? newSessionId(this.#options.jvmRoute),
       creationTime: now,
       lastAccessedTime: now,
-      maxInactiveInterval: 1800,
+      maxInactiveInterval: this.maxInactiveInterval,
       attributes: new Map(),
     });
     this.#sessions.set(parseSessionId(session.id)?.base ?? session.id, session);

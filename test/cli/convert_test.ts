@@ -62,6 +62,36 @@ describe("conclave convert", () => {
     });
   });
 
+  it("carries the HTTP Connector over as http, and says a node needs apps to serve anything", async () => {
+    const warned: string[] = [];
+    let printed = "";
+    assert.equal(
+      await convertCommand([xmlFile], (line) => printed += line, (l) => warned.push(l)),
+      0,
+    );
+    const config = JSON.parse(printed) as { http?: unknown; apps?: unknown };
+    assert.deepEqual(config.http, { port: 8080 }, "the fixture's <Connector port=8080>");
+    assert.equal(config.apps, undefined);
+    assert.ok(
+      warned.some((l) => /No "apps".*serves nothing.*"apps": \[\{ "path": "\/"/.test(l)),
+      warned.join("\n"),
+    );
+
+    const notes: string[] = [];
+    const bare = convertServerXml(
+      `<Engine jvmRoute="a"><Connector port="8009" protocol="AJP/1.3"/>
+      <Cluster className="SimpleTcpCluster"/></Engine>`,
+      notes,
+    );
+    assert.equal(bare.http, undefined, "an AJP connector is not HTTP");
+    assert.ok(notes.some((n) => /No HTTP <Connector>/.test(n)));
+    const bound = convertServerXml(
+      `<Engine jvmRoute="a"><Connector port="9090" address="192.0.2.5"/>
+      <Cluster className="SimpleTcpCluster"/></Engine>`,
+    );
+    assert.deepEqual(bound.http, { port: 9090, host: "192.0.2.5" });
+  });
+
   it("answers bad input with coded errors", async () => {
     assert.throws(
       () => convertServerXml("<Engine><Cluster"),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import net, { type AddressInfo } from "node:net";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -45,6 +46,11 @@ describe("node.ts (the start command)", () => {
       assert.match(String(line.receiver), /^memory:4000$/);
       assert.match(String(line.runtime), /^(node|deno|bun) \d+\.\d+/);
       assert.ok("http" in line);
+      const warning = await node.waitFor(
+        "the no-apps warning",
+        (l) => /no "apps"/.test(String(l.msg)),
+      );
+      assert.match(String(warning.msg), /serves nothing over HTTP.*"apps": \[/, "no apps: said so");
       node.signal("SIGTERM");
       assert.equal(await node.exited, 0);
       assert.ok(node.find(stopped), '"Node stopped" logged');
@@ -138,5 +144,29 @@ export default definePlugin({ kind: "receiver", name: "receiver/failing", create
     assert.equal(result.code, 1);
     assert.match(result.stderr, /CHANNEL_ERR_PLUGIN_FAILED/);
     assert.match(result.stderr, /port 4000 is in use/);
+    assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack");
+  });
+
+  it("exits 1 for an HTTP port in use, naming it with NODE_ERR_START and no stack", async () => {
+    const holder = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => holder.once("listening", resolve));
+    try {
+      const { port } = holder.address() as AddressInfo;
+      await write("app.mjs", "export default () => new Response('ok');\n");
+      const config = {
+        ...memoryCluster,
+        http: { host: "127.0.0.1", port },
+        apps: [{ path: "/", module: "./app.mjs" }],
+      };
+      const result = await runScript(entry, ["--config", await write("busy.json", config)]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(
+        result.stderr,
+        new RegExp(`127\\.0\\.0\\.1:${port}.*http\\.port.*NODE_ERR_START`),
+      );
+      assert.doesNotMatch(result.stderr, /^\s+at /m, "no stack");
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });

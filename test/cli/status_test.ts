@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import net, { type AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { statusCommand } from "../../src/cli/status.ts";
+import { serve } from "../../src/http/serve.ts";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
 import { ConclaveError, exitCodeFor } from "../../src/errors.ts";
 import { memoryHostConfig } from "../../src/testing/memory_config.ts";
@@ -30,9 +32,37 @@ describe("conclave status", () => {
   });
 
   it("fails with a coded error and exit status 1 when the node cannot be reached", async () => {
-    const error = await statusCommand(["--url", "http://127.0.0.1:1"], () => {}).catch((e) => e);
+    // A port that was free a moment ago (port 1 is one fetch refuses to try).
+    const probe = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => probe.once("listening", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const error = await statusCommand(["--url", `http://127.0.0.1:${port}`], () => {})
+      .catch((e) => e);
     assert.ok(error instanceof ConclaveError);
     assert.equal(error.code, "STATUS_ERR_UNREACHABLE");
     assert.equal(exitCodeFor(error), 1);
+    assert.match(
+      error.message,
+      /^Cannot read http:\/\/127\.0\.0\.1:\d+\/_conclave\/status: connection refused \(ECONNREFUSED\)/,
+    );
+  });
+
+  it("says when the address answers but is not a node's", async () => {
+    const server = await serve(
+      "127.0.0.1",
+      0,
+      () => Promise.resolve(new Response("no", { status: 404 })),
+    );
+    try {
+      const error = await statusCommand(["--url", server.url], () => {}).catch((e) => e);
+      assert.equal(error.code, "STATUS_ERR_UNREACHABLE");
+      assert.match(
+        error.message,
+        /answered HTTP 404: is http:\/\/127\.0\.0\.1:\d+ a Conclave node's address\?/,
+      );
+    } finally {
+      await server.close();
+    }
   });
 });

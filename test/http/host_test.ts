@@ -4,9 +4,11 @@
  * session; the admin status answers loopback clients.
  */
 import assert from "node:assert/strict";
+import net, { type AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { UniqueId } from "../../src/interfaces/unique_id.ts";
-import { memoryHostConfig, seesAMember } from "../../src/testing/memory_config.ts";
+import { loadConfig } from "../../src/kernel/config/load.ts";
+import { memoryHostConfig, REPO_ROOT, seesAMember } from "../../src/testing/memory_config.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
 import { type ClusterNode, startNode } from "../../src/node/node.ts";
 
@@ -145,6 +147,27 @@ describe("host mode apps", () => {
     } finally {
       await node.stop();
     }
+  });
+
+  it("answers an HTTP port taken when the host binds with NODE_ERR_START naming it", async () => {
+    const holder = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => holder.once("listening", resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    const config = loadConfig({
+      jvmRoute: "n9",
+      http: { host: "127.0.0.1", port: taken },
+      apps: [{ path: "/", module: "./examples/session-counter/app.ts" }],
+    }, { baseDir: REPO_ROOT });
+    await assert.rejects(
+      startNode(config, { logger: silentLogger(), host: true }),
+      (e: unknown) => {
+        const { code, message } = e as { code?: string; message: string };
+        assert.equal(code, "NODE_ERR_START");
+        assert.match(message, new RegExp(`127\\.0\\.0\\.1:${taken} \\(http\\.port in <code>\\)`));
+        assert.match(message, /in use/);
+        return true;
+      },
+    ).finally(() => new Promise((resolve) => holder.close(resolve)));
   });
 
   it("refuses to host an app without a module, naming the path (library mode needs none)", async () => {

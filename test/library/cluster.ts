@@ -11,7 +11,8 @@ import { silentLogger } from "../../src/kernel/log.ts";
 import { type ClusterNode, startNode } from "../../src/node/node.ts";
 import { memoryChannel, seesAMember } from "../../src/testing/memory_config.ts";
 
-function config(network: string, jvmRoute: string) {
+/** Node `jvmRoute` on the in-memory `network`, with the app `/` and `manager` if given. */
+export function libraryConfig(network: string, jvmRoute: string, manager?: object) {
   return loadConfig({
     jvmRoute,
     // The framework serves the app, not the node: `module` is never imported without host mode.
@@ -19,6 +20,7 @@ function config(network: string, jvmRoute: string) {
     cluster: {
       className: "SimpleTcpCluster",
       channelSendOptions: 6, // use_ack, sync: a response waits until the other node applied it
+      ...(manager ? { manager } : {}),
       channel: memoryChannel(network),
     },
   });
@@ -32,7 +34,7 @@ export async function startTwoNodes(): Promise<ClusterNode[]> {
   const nodes: ClusterNode[] = [];
   const met: Promise<void>[] = [];
   for (const route of ["n1", "n2"]) {
-    const node = await startNode(config(network, route), { logger: silentLogger() });
+    const node = await startNode(libraryConfig(network, route), { logger: silentLogger() });
     met.push(seesAMember(node));
     nodes.push(node);
   }

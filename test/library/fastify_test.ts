@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import type { ClusterNode } from "../../src/kernel/node.ts";
 import { createApp } from "../../examples/fastify/app.ts";
-import { startTwoNodes } from "./cluster.ts";
+import { cookieOf, get, startTwoNodes } from "./cluster.ts";
 import { middlewareCases } from "./middleware_cases.ts";
 
 describe("conclave/fastify", () => {
@@ -29,6 +29,27 @@ describe("conclave/fastify", () => {
   });
 
   middlewareCases(nodes, urls);
+
+  it("carries on a session a hook added before the plugin created, with its cookie", async () => {
+    const { conclaveSession } = await import("../../src/library/fastify.ts");
+    const { default: Fastify } = await import("fastify");
+    const app = Fastify();
+    app.addHook("onRequest", async (request) => {
+      request.session.set("early", 1);
+    });
+    await app.register(conclaveSession, { node: nodes[0] });
+    app.get("/early", (request) => ({ early: request.session.get("early") ?? null }));
+    try {
+      const reply = await get<{ early: number | null }>(
+        `${await app.listen({ host: "127.0.0.1", port: 0 })}/early`,
+      );
+      assert.equal(reply.body.early, 1, "the route sees the hook's session");
+      const id = cookieOf(reply).split("=")[1];
+      assert.equal(nodes[1].managers.get("/")?.findSession(id)?.attributes.get("early"), 1);
+    } finally {
+      await app.close();
+    }
+  });
 
   it("refuses an app path the node does not replicate, at registration", async () => {
     const { conclaveSession } = await import("../../src/library/fastify.ts");

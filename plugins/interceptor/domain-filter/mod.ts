@@ -37,7 +37,7 @@ export class DomainFilterInterceptor extends InterceptorBase {
       );}
   }
 
-  override memberDisappeared(member: Member, reason?: DepartureReason): void {
+  override memberDisappeared(member: Member, reason: DepartureReason): void {
     if (this.#ours(member)) this.previous.memberDisappeared(member, reason);
   }
 

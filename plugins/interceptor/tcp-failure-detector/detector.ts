@@ -98,14 +98,14 @@ export class TcpFailureDetector extends InterceptorBase {
     this.#watch(member);
   }
 
-  override memberDisappeared(member: Member, reason?: DepartureReason): void {
+  override memberDisappeared(member: Member, reason: DepartureReason): void {
     this.#unreachable.delete(member.id.hex);
     if (!this.#live.has(member.id.hex)) return;
     if (reason === "expired") {
       void this.#verify(member, "heartbeats stopped", "expired");
       return;
     }
-    this.#report(member, reason ?? "unreachable");
+    this.#report(member, reason);
   }
 
   /** Resolves once no check is in flight (for tests and orderly shutdown). */

@@ -84,6 +84,10 @@ export class DeltaManager implements Manager {
     return this.#options.maxActiveSessions ?? -1;
   }
 
+  get maxInactiveInterval(): number {
+    return this.#options.maxInactiveInterval;
+  }
+
   get stateTransferMs(): number {
     return this.counters.transferMs;
   }
