@@ -70,9 +70,9 @@ export interface Manager extends Startable {
   /**
    * The `maxInactiveInterval` new sessions get, seconds (the app's default timeout), the same on
    * every node: what a session returns to when its own timeout is lifted (library mode's
-   * browser-session cookie). Optional until every manager offers it.
+   * browser-session cookie).
    */
-  readonly maxInactiveInterval?: number;
+  readonly maxInactiveInterval: number;
   /** The manager's clock, ms since the epoch: the time `isExpired` and `access` use. */
   now(): number;
   /**

@@ -82,7 +82,6 @@ export class ConclaveStore extends session.Store {
   /** When this node last replicated each session. */
   readonly #replicated = new WeakMap<SessionRecord, number>();
   /** The lifetime this node first saw each session with, seconds (see `#defaultLifetime`). */
-  readonly #initialLifetime = new WeakMap<SessionRecord, number>();
 
   /**
    * @throws {APP_ERR_LOAD} when the node has no app at `options.path`
@@ -256,21 +255,10 @@ export class ConclaveStore extends session.Store {
    */
   #lifetime(stored: SessionRecord, data: SessionData): void {
     const maxAge = data.cookie?.originalMaxAge;
-    const fallback = this.#defaultLifetime(stored); // before a timed cookie changes it
-    const seconds = typeof maxAge === "number" && maxAge > 0 ? Math.ceil(maxAge / 1000) : fallback;
+    const seconds = typeof maxAge === "number" && maxAge > 0
+      ? Math.ceil(maxAge / 1000)
+      : this.#app.manager.maxInactiveInterval;
     if (stored.maxInactiveInterval !== seconds) stored.setMaxInactiveInterval(seconds);
-  }
-
-  /**
-   * The manager's default timeout; for a manager that does not tell it, the first lifetime this
-   * node saw the session with (right for sessions made here before a timed cookie set theirs).
-   */
-  #defaultLifetime(stored: SessionRecord): number {
-    const declared = this.#app.manager.maxInactiveInterval;
-    if (declared !== undefined) return declared;
-    const first = this.#initialLifetime.get(stored) ?? stored.maxInactiveInterval;
-    this.#initialLifetime.set(stored, first);
-    return first;
   }
 
   /**

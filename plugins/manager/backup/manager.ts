@@ -129,6 +129,11 @@ export class BackupManager implements Manager {
     return this.#options.maxActiveSessions ?? -1;
   }
 
+  /** The timeout new sessions get, seconds. */
+  get maxInactiveInterval(): number {
+    return this.#options.maxInactiveInterval;
+  }
+
   now(): number {
     return this.#options.clock.now();
   }
