@@ -124,6 +124,7 @@ export async function createNode(
       warn: warnUnknown,
     });
     const components: Components = {
+      channelSecret: protection.secret,
       logger: componentLogger(root, plugin.name),
       clock,
       baseDir: config.baseDir,
@@ -146,6 +147,7 @@ export async function createNode(
   const { channel: channelConfig } = config.cluster;
   // Tomcat's StaticMembershipInterceptor with Member children is a membership in all but name.
   const staticSlot = channelConfig.interceptors.find((s) => STATIC_INTERCEPTOR.test(s.className));
+  const protection = channelProtection(config, staticSlot);
   const interceptorSlots = channelConfig.interceptors.filter((s) => s !== staticSlot);
   if (staticSlot) {
     log.info({ path: staticSlot.path }, "StaticMembershipInterceptor serves as the membership");
@@ -161,6 +163,7 @@ export async function createNode(
   const coordinator = new ChannelCoordinator(
     { receiver, sender, membership },
     componentLogger(root, "kernel/coordinator"),
+    { authenticated: protection.secret !== undefined || protection.mutualTls, now: clock.now },
   );
   const channel = new GroupChannel({
     interceptors,
@@ -206,6 +209,11 @@ export async function createNode(
     members: () => channel.getMembers(),
     start: async () => {
       await channel.start(config.cluster.channelStartOptions);
+      if (!protection.secret && !protection.mutualTls) {
+        log.warn(
+          "Neither a membership `secret` nor mutual TLS: anyone who can reach the receiver port can read and change every session",
+        );
+      }
       if (config.cluster.heartbeatBackgroundEnabled) {
         stopBackground ??= clock.setInterval(() => channel.heartbeat(), BACKGROUND_PROCESSOR_DELAY);
       }
@@ -275,13 +283,6 @@ export async function startNode(
     receiver: `${local.host}:${local.port}`,
     runtime: runtimeLabel(),
   }, "Node started");
-  const { channel } = node.config.cluster;
-  const secret = channel.membership.raw.secret;
-  if (!secret && !channel.receiver.raw.tls) {
-    componentLogger(node.logger, "kernel/node").warn(
-      "This cluster accepts any peer that can reach it: set a membership `secret` or mutual TLS",
-    );
-  }
   return node;
 }
 
@@ -310,6 +311,26 @@ function settleMembership(channel: GroupChannel, frequency: number): Promise<voi
     channel.addMembershipListener(listener);
     if (channel.getMembers().length > 0) listener.memberAdded();
   });
+}
+
+/**
+ * What protects the channel: the membership's `secret` (every connection authenticated and
+ * encrypted), and mutual TLS (a receiver requiring client certificates, and a sender presenting one).
+ */
+export function channelProtection(
+  config: LoadedConfig,
+  staticSlot?: Slot,
+): { secret: string | undefined; mutualTls: boolean } {
+  const { channel } = config.cluster;
+  const membership = staticSlot ?? channel.membership;
+  const secret = membership.raw.secret;
+  const receiverTls = channel.receiver.raw.tls as Record<string, unknown> | undefined;
+  const senderTls = channel.sender.raw.tls ?? channel.sender.transport?.raw.tls;
+  return {
+    secret: typeof secret === "string" && secret !== "" ? secret : undefined,
+    mutualTls: typeof receiverTls === "object" && receiverTls !== null &&
+      receiverTls.requireClientCert !== false && senderTls !== undefined && senderTls !== null,
+  };
 }
 
 function isLoaded(input: LoadedConfig | Record<string, unknown>): input is LoadedConfig {

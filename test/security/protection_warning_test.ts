@@ -1,0 +1,79 @@
+/**
+ * The start-up warning of SPEC section 7: a node whose channel has neither a membership secret
+ * nor mutual TLS says that anyone who can reach its receiver port can read and change every
+ * session; with either, it does not.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadConfig } from "../../src/kernel/config/load.ts";
+import { channelProtection, createNode } from "../../src/kernel/node.ts";
+import { captureLogger } from "../../src/testing/capture_logger.ts";
+import { TEST_CERTS, testTlsBlock } from "../../src/testing/tcp_harness.ts";
+
+const WARNING = /anyone who can reach the receiver port can read and change every session/;
+
+function config(
+  options: { secret?: string; receiverTls?: Record<string, unknown>; senderTls?: boolean } = {},
+) {
+  return loadConfig({
+    jvmRoute: "n1",
+    cluster: {
+      className: "SimpleTcpCluster",
+      channel: {
+        className: "GroupChannel",
+        membership: {
+          className: "StaticMembershipService",
+          members: [],
+          ...(options.secret ? { secret: options.secret } : {}),
+        },
+        receiver: {
+          className: "NioReceiver",
+          address: "127.0.0.1",
+          port: 0,
+          ...(options.receiverTls ? { tls: options.receiverTls } : {}),
+        },
+        sender: {
+          className: "ReplicationTransmitter",
+          ...(options.senderTls ? { tls: testTlsBlock("node1") } : {}),
+        },
+        interceptors: [],
+      },
+    },
+  }, { baseDir: TEST_CERTS });
+}
+
+async function warnings(options: Parameters<typeof config>[0]): Promise<string[]> {
+  const { logger, lines } = captureLogger();
+  const node = await createNode(config(options), { logger });
+  await node.start();
+  await node.stop();
+  return lines.filter((l) => l.level === 40).map((l) => String(l.msg));
+}
+
+describe("the unprotected-channel warning", () => {
+  it("is logged at warn with neither a secret nor mutual TLS", async () => {
+    assert.ok((await warnings({})).some((m) => WARNING.test(m)));
+  });
+
+  it("is not logged with a membership secret", async () => {
+    assert.ok(!(await warnings({ secret: "s".repeat(32) })).some((m) => WARNING.test(m)));
+  });
+
+  it("is not logged with mutual TLS (receiver requires client certificates, sender presents one)", async () => {
+    const found = await warnings({ receiverTls: testTlsBlock("node1"), senderTls: true });
+    assert.ok(!found.some((m) => WARNING.test(m)));
+  });
+
+  it("counts TLS without client certificates, or without a sender certificate, as no protection", () => {
+    const oneWay = config({ receiverTls: testTlsBlock("node1", false), senderTls: true });
+    assert.deepEqual(channelProtection(oneWay), { secret: undefined, mutualTls: false });
+    const noSender = config({ receiverTls: testTlsBlock("node1") });
+    assert.deepEqual(channelProtection(noSender), { secret: undefined, mutualTls: false });
+    const both = config({
+      secret: "s".repeat(32),
+      receiverTls: testTlsBlock("node1"),
+      senderTls: true,
+    });
+    assert.deepEqual(channelProtection(both), { secret: "s".repeat(32), mutualTls: true });
+  });
+});
