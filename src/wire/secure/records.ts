@@ -33,7 +33,10 @@ export class RecordSealer {
     this.#rekeyEvery = rekeyEvery;
   }
 
-  /** The records (each one buffer, prefix included) holding `parts` back to back. */
+  /**
+   * The bytes of the records holding `parts` back to back, in write order: each record's prefix,
+   * ciphertext pieces and tag as separate buffers (no copy to join them; the socket gathers them).
+   */
   seal(parts: readonly Uint8Array[]): Uint8Array[] {
     const records: Uint8Array[] = [];
     let group: Uint8Array[] = [];
@@ -45,29 +48,22 @@ export class RecordSealer {
         size += take;
         at += take;
         if (size === MAX_RECORD_PLAINTEXT) {
-          records.push(this.#record(group, size));
+          records.push(...this.#record(group, size));
           group = [];
           size = 0;
         }
       }
     }
-    if (size > 0) records.push(this.#record(group, size));
+    if (size > 0) records.push(...this.#record(group, size));
     return records;
   }
 
-  #record(group: Uint8Array[], size: number): Uint8Array {
+  #record(group: Uint8Array[], size: number): Uint8Array[] {
     const length = size + TAG_LEN;
     const prefix = Uint8Array.of(length >>> 8, length & 0xff);
     const pieces = this.#cipher.sealParts(prefix, group);
-    const out = new Uint8Array(2 + length);
-    out.set(prefix, 0);
-    let at = 2;
-    for (const piece of pieces) {
-      out.set(piece, at);
-      at += piece.length;
-    }
     if (++this.#count % this.#rekeyEvery === 0) this.#cipher.rekey();
-    return out;
+    return [prefix, ...pieces];
   }
 }
 
@@ -84,6 +80,8 @@ export class RecordOpener {
   #prefixHave = 0;
   #record: Uint8Array | undefined; // prefix and body of the record being collected
   #have = 0;
+  /** Reused for records that arrive in pieces: opening copies the plaintext out of it. */
+  #scratch: Uint8Array | undefined;
   #failed = false;
 
   constructor(
@@ -136,7 +134,8 @@ export class RecordOpener {
         this.#prefix[this.#prefixHave++] = chunk[at++];
         if (this.#prefixHave < 2) continue;
         const length = this.#checkLength((this.#prefix[0] << 8) | this.#prefix[1]);
-        this.#record = new Uint8Array(2 + length);
+        this.#scratch ??= new Uint8Array(2 + MAX_RECORD);
+        this.#record = this.#scratch.subarray(0, 2 + length);
         this.#record.set(this.#prefix, 0);
         this.#have = 2;
         this.#prefixHave = 0;
