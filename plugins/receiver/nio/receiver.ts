@@ -14,6 +14,7 @@ import {
   acceptSecure,
   type ChannelSecurity,
   channelSecurity,
+  HandshakeAbandoned,
   MAX_PENDING_HANDSHAKES,
 } from "../../../src/wire/secure/channel_security.ts";
 
@@ -177,7 +178,9 @@ export class NioReceiver implements Receiver {
     this.#count(code);
     const now = this.#options.clock.now();
     const log = this.#options.logger;
-    if (now - this.#lastRefusalLog >= REFUSAL_LOG_INTERVAL) {
+    if (
+      !(error instanceof HandshakeAbandoned) && now - this.#lastRefusalLog >= REFUSAL_LOG_INTERVAL
+    ) {
       this.#lastRefusalLog = now;
       log.warn(
         { remote, code, err: error.message },

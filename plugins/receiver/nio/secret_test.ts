@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
+import { setImmediate } from "node:timers";
 import type { ChannelMessage } from "../../../src/interfaces/message.ts";
 import { SendOptions } from "../../../src/interfaces/message.ts";
 import type { Sender } from "../../../src/interfaces/transport.ts";
@@ -11,6 +12,7 @@ import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import { systemClock } from "../../../src/kernel/clock.ts";
 import { nodeSockets } from "../../../src/runtime/node_sockets.ts";
 import type { StreamSocket } from "../../../src/runtime/sockets.ts";
+import { captureLogger } from "../../../src/testing/capture_logger.ts";
 import { tcpMember, testComponents } from "../../../src/testing/tcp_harness.ts";
 import { encodeMessageHeader } from "../../../src/wire/envelope.ts";
 import { encodeFrame } from "../../../src/wire/frame.ts";
@@ -33,15 +35,19 @@ afterEach(async () => {
 });
 
 async function startReceiver() {
+  const { logger, lines } = captureLogger();
   const id = UniqueId.random();
   const got: ChannelMessage[] = [];
-  const receiver = await receiverPlugin.create({
-    address: "127.0.0.1",
-    port: 0,
-    autoBind: 1,
-    maxFrameSize: 1 << 20,
-    timeout: 3000,
-  }, testComponents({ channelSecret: SECRET, localMember: { id, jvmRoute: "r" } })) as NioReceiver;
+  const receiver = await receiverPlugin.create(
+    {
+      address: "127.0.0.1",
+      port: 0,
+      autoBind: 1,
+      maxFrameSize: 1 << 20,
+      timeout: 3000,
+    },
+    testComponents({ logger, channelSecret: SECRET, localMember: { id, jvmRoute: "r" } }),
+  ) as NioReceiver;
   receiver.setHandler((message) => {
     got.push(message);
     return Promise.resolve();
@@ -49,7 +55,7 @@ async function startReceiver() {
   await receiver.start();
   stops.push(receiver);
   const port = receiver.boundAddress?.port as number;
-  return { receiver, got, member: { ...tcpMember("127.0.0.1", port), id } };
+  return { receiver, got, lines, member: { ...tcpMember("127.0.0.1", port), id } };
 }
 
 async function startSender(secret: string, id = UniqueId.random()): Promise<Sender> {
@@ -81,6 +87,14 @@ async function connect(port: number): Promise<StreamSocket> {
   return socket;
 }
 
+/** Lets I/O run, turn by turn, until `done` holds (the receiver's side of a close is an event there). */
+async function turnsUntil(done: () => boolean): Promise<void> {
+  for (let turn = 0; !done(); turn++) {
+    if (turn > 100_000) throw new Error("the receiver never counted the closed connection");
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 const closedSocket = (socket: StreamSocket) =>
   new Promise<void>((resolve) => socket.onClose(() => resolve()));
 
@@ -105,6 +119,15 @@ describe("NioReceiver with a membership secret", () => {
     );
     assert.equal(got.length, 0);
     assert.equal(receiver.stats().errors.CHANNEL_ERR_HANDSHAKE, 1);
+  });
+
+  it("counts a connection closed before any byte (a reachability probe) without a warning", async () => {
+    const { receiver, member, lines } = await startReceiver();
+    const probe = await connect(member.port);
+    probe.destroy();
+    await turnsUntil(() => receiver.stats().errors.CHANNEL_ERR_HANDSHAKE === 1);
+    const about = lines.filter((l) => /before any handshake byte/.test(String(l.err)));
+    assert.deepEqual(about.map((l) => l.level), [20]); // debug, not warn
   });
 
   it("closes a plain frame at once, and nothing reaches the handler", async () => {

@@ -54,6 +54,17 @@ function handshakeError(message: string, cause?: unknown): ConclaveError {
 }
 
 /**
+ * A connection closed before sending a byte: a reachability probe (TcpFailureDetector connects
+ * and closes), not an attempt with a wrong secret. Still counted, not worth a warning.
+ */
+export class HandshakeAbandoned extends ConclaveError {
+  constructor() {
+    super("CHANNEL_ERR_HANDSHAKE", "The peer closed the connection before any handshake byte");
+    this.name = "HandshakeAbandoned";
+  }
+}
+
+/**
  * Reads exactly `length` bytes from the taps, or fails on close or at the deadline. `strict`
  * refuses any byte beyond them (the peer must wait for our answer); otherwise they are returned.
  */
@@ -81,12 +92,14 @@ function readExactly(
       timeout,
     );
     taps.close = (error) =>
-      finish(handshakeError(
-        `The peer closed the connection during the channel handshake${
-          error ? ` (${error.message})` : ""
-        }: does it have the same membership secret?`,
-        error,
-      ));
+      finish(
+        have === 0 && strict ? new HandshakeAbandoned() : handshakeError(
+          `The peer closed the connection during the channel handshake${
+            error ? ` (${error.message})` : ""
+          }: does it have the same membership secret?`,
+          error,
+        ),
+      );
     taps.data = (chunk) => {
       const take = Math.min(length - have, chunk.length);
       buffer.set(chunk.subarray(0, take), have);
