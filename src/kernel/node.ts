@@ -55,6 +55,8 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
+/** Below this many characters a secret is warned about (it keys the whole channel). */
+const MIN_SECRET_LENGTH = 32;
 const STATIC_INTERCEPTOR = /(^|\.)StaticMembershipInterceptor$/;
 /**
  * How often the node's background task runs (Tomcat's `backgroundProcessorDelay`, 10 s); with
@@ -212,6 +214,12 @@ export async function createNode(
       if (!protection.secret && !protection.mutualTls) {
         log.warn(
           "Neither a membership `secret` nor mutual TLS: anyone who can reach the receiver port can read and change every session",
+        );
+      }
+      if (protection.secret && protection.secret.length < MIN_SECRET_LENGTH) {
+        log.warn(
+          { length: protection.secret.length, minimum: MIN_SECRET_LENGTH },
+          "The membership secret is short: anyone who records one handshake can try guesses offline; use 32 or more random characters (openssl rand -base64 32)",
         );
       }
       if (config.cluster.heartbeatBackgroundEnabled) {

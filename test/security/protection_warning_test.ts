@@ -56,7 +56,13 @@ describe("the unprotected-channel warning", () => {
   });
 
   it("is not logged with a membership secret", async () => {
-    assert.ok(!(await warnings({ secret: "s".repeat(32) })).some((m) => WARNING.test(m)));
+    assert.deepEqual(await warnings({ secret: "s".repeat(32) }), []);
+  });
+
+  it("gives way, with a short secret, to a warning that it is short", async () => {
+    const found = await warnings({ secret: "s3cret" });
+    assert.ok(!found.some((m) => WARNING.test(m)));
+    assert.ok(found.some((m) => /membership secret is short/.test(m)));
   });
 
   it("is not logged with mutual TLS (receiver requires client certificates, sender presents one)", async () => {
