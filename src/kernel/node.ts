@@ -55,6 +55,7 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
+const CONNECTION_KINDS = new Set<PluginKind>(["receiver", "sender", "transport"]);
 /** Below this many characters a secret is warned about (it keys the whole channel). */
 const MIN_SECRET_LENGTH = 32;
 const STATIC_INTERCEPTOR = /(^|\.)StaticMembershipInterceptor$/;
@@ -126,7 +127,8 @@ export async function createNode(
       warn: warnUnknown,
     });
     const components: Components = {
-      channelSecret: protection.secret,
+      // Only the parts that open and accept connections hold the secret.
+      ...(CONNECTION_KINDS.has(kind) ? { channelSecret: protection.secret } : {}),
       logger: componentLogger(root, plugin.name),
       clock,
       baseDir: config.baseDir,
