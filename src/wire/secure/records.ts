@@ -35,7 +35,7 @@ export class RecordSealer {
 
   /**
    * The bytes of the records holding `parts` back to back, in write order: each record's prefix,
-   * ciphertext pieces and tag as separate buffers (no copy to join them; the socket gathers them).
+   * ciphertext pieces and tag as separate buffers, for the caller to join or gather.
    */
   seal(parts: readonly Uint8Array[]): Uint8Array[] {
     const records: Uint8Array[] = [];

@@ -158,13 +158,9 @@ export class SecureSocket implements StreamSocket {
       if (finished) queueMicrotask(() => finished(null));
       return;
     }
-    const raw = this.#raw;
-    let ok = true;
-    raw.cork();
-    const last = records.length - 1;
-    for (let i = 0; i < last; i++) ok = raw.write(records[i]) && ok;
-    ok = raw.write(records[last], finished) && ok;
-    raw.uncork();
+    // One buffer per turn: Bun spends far more on many small writes than on the copy (CPU per
+    // MB, 64 KiB frames: 245 MB/s as pieces, 430 MB/s joined); Node is even.
+    const ok = this.#raw.write(Buffer.concat(records), finished);
     if (!ok) this.#full = true;
   }
 }
