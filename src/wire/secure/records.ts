@@ -61,7 +61,10 @@ export class RecordSealer {
   #record(group: Uint8Array[], size: number): Uint8Array[] {
     const length = size + TAG_LEN;
     const prefix = Uint8Array.of(length >>> 8, length & 0xff);
-    const pieces = this.#cipher.sealParts(prefix, group);
+    // One contiguous input: AES-GCM fed in pieces of odd sizes runs 2-3x slower than the copy
+    // that joins them costs (Node and Bun, measured at 64 KiB).
+    const input = group.length === 1 ? group : [Buffer.concat(group, size)];
+    const pieces = this.#cipher.sealParts(prefix, input);
     if (++this.#count % this.#rekeyEvery === 0) this.#cipher.rekey();
     return [prefix, ...pieces];
   }
