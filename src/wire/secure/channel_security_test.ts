@@ -64,13 +64,18 @@ function readBytes(socket: StreamSocket, count: number): Promise<Uint8Array> {
   });
 }
 
+/** Two ends with the same secret, handshake done. */
+async function connectedPair() {
+  const a = channelSecurity(SECRET, UniqueId.random(), systemClock);
+  const b = channelSecurity(SECRET, UniqueId.random(), systemClock);
+  const server = await responder(b);
+  const dialled = await dialSecure(await connect(server.port), a, b.localId, 3000);
+  return { a, b, dialled, accepted: await server.accepted };
+}
+
 describe("the channel handshake over loopback", () => {
   it("proves both ids and carries bytes both ways, a corked batch included", async () => {
-    const a = channelSecurity(SECRET, UniqueId.random(), systemClock);
-    const b = channelSecurity(SECRET, UniqueId.random(), systemClock);
-    const server = await responder(b);
-    const dialled = await dialSecure(await connect(server.port), a, b.localId, 3000);
-    const accepted = await server.accepted;
+    const { a, b, dialled, accepted } = await connectedPair();
     assert.ok(dialled.peerId.equals(b.localId));
     assert.ok(accepted.peerId.equals(a.localId));
     const there = readBytes(accepted, 3 + 70_000);
@@ -84,6 +89,19 @@ describe("the channel handshake over loopback", () => {
     const back = readBytes(dialled, 2);
     accepted.write(Uint8Array.of(4, 5));
     assert.deepEqual([...await back], [4, 5]);
+    dialled.destroy();
+  });
+
+  it("reports a full buffer while corked, and a drain always follows", async () => {
+    const { dialled, accepted } = await connectedPair();
+    const arrived = readBytes(accepted, 100_000);
+    const drained = new Promise<void>((resolve) => dialled.onDrain(resolve));
+    dialled.cork();
+    assert.equal(dialled.write(new Uint8Array(1000)), true);
+    assert.equal(dialled.write(new Uint8Array(99_000)), false);
+    dialled.uncork();
+    await drained;
+    assert.equal((await arrived).length, 100_000);
     dialled.destroy();
   });
 
