@@ -7,7 +7,7 @@
  * node_modules/.bin/deno run -A bench/channel.ts  # Deno
  * node_modules/.bin/bun bench/channel.ts        # Bun
  * ```
- * Flags: `--quick` (one short round per case), `--only tcp|tls`, `--rounds N`, `--seconds S`
+ * Flags: `--quick` (one short round per case), `--only tcp|secret|tls`, `--rounds N`, `--seconds S`
  * (length of a timed round), `--async-window N`, `--sync-window N`, `--filter TEXT` (only the
  * cases whose name contains TEXT, such as `"async 1KiB"` or `rtt`), `--verbose` (every round on
  * stderr), `--reuse-id` (one message id for all sends, to take `UniqueId.random()` out of the
@@ -17,6 +17,11 @@
  * holding a Conclave `NioReceiver` and a raw baseline server for each transport, and talks to it
  * over its stdin/stdout (ports, counters). Each case runs a warm-up that sizes the timed round,
  * then alternates Conclave and baseline rounds; figures are medians of the rounds.
+ *
+ * Transports: `tcp` (plain), `secret` (plain TCP with a membership secret: the channel handshake,
+ * then AES-256-GCM records; its baseline is the plain one) and `tls` (mutual TLS 1.3). A last table
+ * sets each `secret` and `tls` row beside the plain Conclave row of the same case (goal for the
+ * secret: >= 0.7 of plain throughput).
  *
  * Throughput rows keep a window of sends in flight (`poolSize` is raised so that the pool is not
  * the limit). An async round ends with one sync-ack message, so its time covers delivery and
@@ -57,12 +62,17 @@ import { benchFlags } from "./lib/flags.ts";
 import { runtimeCommand } from "../test/helpers/runtime.ts";
 import { detectRuntime } from "../src/runtime/detect.ts";
 
-type Transport = "tcp" | "tls";
+type Transport = "tcp" | "secret" | "tls";
+const TRANSPORTS: readonly Transport[] = ["tcp", "secret", "tls"];
+/** The bench cluster's secret (both processes hold it). */
+const BENCH_SECRET = "bench-channel-secret-0123456789abcdef0123456789abcdef";
 type Mode = "async" | "sync-ack";
 
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
 const KIB = 1024;
 const POOL_SIZE = 10_000;
+/** Seconds of warm-up for the `secret` cases (see `Bench.#warmup`). */
+const SECRET_WARMUP = 4;
 
 // ---------------------------------------------------------------- runtime and flags
 
@@ -90,13 +100,13 @@ function parseFlags(argv: readonly string[]): Settings & { role: string } {
   const { value, number } = benchFlags(argv);
   const quick = argv.includes("--quick");
   const only = value("only");
-  if (only !== undefined && only !== "tcp" && only !== "tls") {
-    throw new Error(`--only takes tcp or tls, not ${JSON.stringify(only)}`);
+  if (only !== undefined && !TRANSPORTS.includes(only as Transport)) {
+    throw new Error(`--only takes tcp, secret or tls, not ${JSON.stringify(only)}`);
   }
   return {
     role: value("role") ?? "sender",
     quick,
-    transports: only ? [only] : ["tcp", "tls"],
+    transports: only ? [only as Transport] : [...TRANSPORTS],
     rounds: Math.round(number("rounds", quick ? 1 : 3)),
     seconds: number("seconds", quick ? 0.3 : 1.2),
     warmup: quick ? 0.15 : 0.5,
@@ -137,16 +147,24 @@ function writeLine(value: unknown): void {
 async function receiverRole(transports: Transport[]): Promise<void> {
   const conclave = { messages: 0, bytes: 0 };
   const raw: RawCounters = { frames: 0, bytes: 0 };
-  const ports: Record<string, { conclave: number; raw: number }> = {};
+  const ports: Record<string, { conclave: number; raw: number; id: string }> = {};
   for (const transport of transports) {
-    const receiver = await receiverPlugin.create({
-      address: "127.0.0.1",
-      port: 0,
-      autoBind: 1,
-      maxFrameSize: 32 * 1024 * 1024,
-      timeout: 3000,
-      tls: transport === "tls" ? testTlsBlock("node1") : undefined,
-    }, testComponents({ logger: stderrLogger("receiver") }));
+    const id = UniqueId.random();
+    const receiver = await receiverPlugin.create(
+      {
+        address: "127.0.0.1",
+        port: 0,
+        autoBind: 1,
+        maxFrameSize: 32 * 1024 * 1024,
+        timeout: 3000,
+        tls: transport === "tls" ? testTlsBlock("node1") : undefined,
+      },
+      testComponents({
+        logger: stderrLogger("receiver"),
+        localMember: { id, jvmRoute: "node1" },
+        channelSecret: transport === "secret" ? BENCH_SECRET : undefined,
+      }),
+    );
     receiver.setHandler((message) => {
       conclave.messages++;
       conclave.bytes += message.payload.length;
@@ -157,6 +175,7 @@ async function receiverRole(transports: Transport[]): Promise<void> {
     ports[transport] = {
       conclave: receiver.boundAddress?.port ?? 0,
       raw: (server.address() as AddressInfo).port,
+      id: id.hex,
     };
   }
   writeLine({ type: "ready", pid: process.pid, ports });
@@ -330,7 +349,8 @@ class Bench {
   }
 
   async throughput(link: Link, size: number, mode: Mode): Promise<Row> {
-    const { asyncWindow, syncWindow, rounds, seconds, warmup } = this.settings;
+    const { asyncWindow, syncWindow, rounds, seconds } = this.settings;
+    const warmup = this.#warmup(link);
     const options = mode === "async" ? 0 : SYNC;
     const window = mode === "async" ? asyncWindow : syncWindow;
     const payload = new Uint8Array(size).fill(0x5a);
@@ -392,7 +412,8 @@ class Bench {
 
   /** Sync-ack round trips of 1 KiB, one message in flight. */
   async roundTrip(link: Link): Promise<Row> {
-    const { rounds, seconds, warmup } = this.settings;
+    const { rounds, seconds } = this.settings;
+    const warmup = this.#warmup(link);
     const size = KIB;
     const payload = new Uint8Array(size).fill(0x5a);
     const wire = wireBytes(size, SYNC);
@@ -446,6 +467,16 @@ class Bench {
     };
   }
 
+  /**
+   * The secret's record layer runs several times slower for its first seconds on every runtime
+   * (its crypto calls warm up, measured: Bun 1 KiB async 23k msgs/s in the first 3 s, 82k after),
+   * so its warm-up is longer; a node runs for far longer than that.
+   */
+  #warmup(link: Link): number {
+    const { warmup, quick } = this.settings;
+    return link.transport === "secret" && !quick ? Math.max(warmup, SECRET_WARMUP) : warmup;
+  }
+
   #took(what: string, n: number, t0: number): Round {
     const seconds = (now() - t0) / 1000;
     if (this.settings.verbose) {
@@ -478,19 +509,32 @@ function wireBytes(size: number, options: number): number {
   return FRAME_PREFIX + header.length + size;
 }
 
-async function openLink(transport: Transport, ports: { conclave: number; raw: number }) {
+async function openLink(
+  transport: Transport,
+  ports: { conclave: number; raw: number; id: string },
+  self: Member,
+) {
   const defaults = attributeDefaults(transportPlugin.attributes);
-  const sender = await transportPlugin.create({
-    ...defaults,
-    poolSize: POOL_SIZE,
-    tls: transport === "tls" ? testTlsBlock("node2") : undefined,
-  }, testComponents({ logger: stderrLogger("sender") }));
+  const sender = await transportPlugin.create(
+    {
+      ...defaults,
+      poolSize: POOL_SIZE,
+      tls: transport === "tls" ? testTlsBlock("node2") : undefined,
+    },
+    testComponents({
+      logger: stderrLogger("sender"),
+      // With the secret, the handshake proves this id: messages must name the same member.
+      localMember: { id: self.id, jvmRoute: self.jvmRoute },
+      channelSecret: transport === "secret" ? BENCH_SECRET : undefined,
+    }),
+  );
   await sender.start();
   const raw = await RawClient.connect(
     ports.raw,
     transport === "tls" ? testTls("node2") : undefined,
   );
-  return { transport, sender, member: tcpMember("127.0.0.1", ports.conclave), raw } as Link;
+  const member = { ...tcpMember("127.0.0.1", ports.conclave), id: UniqueId.parse(ports.id) };
+  return { transport, sender, member, raw } as Link;
 }
 
 function describeRow(row: Row): string {
@@ -510,7 +554,7 @@ function goalCell(row: Row): string {
 async function senderRole(settings: Settings): Promise<void> {
   const started = now();
   const haveCerts = existsSync(join(TEST_CERTS, "ca.pem"));
-  const transports = settings.transports.filter((t) => t === "tcp" || haveCerts);
+  const transports = settings.transports.filter((t) => t !== "tls" || haveCerts);
   if (transports.length < settings.transports.length) {
     console.log(`# ${TEST_CERTS} has no test certificates: TLS rows skipped`);
   }
@@ -533,7 +577,7 @@ async function senderRole(settings: Settings): Promise<void> {
   try {
     const ready = await receiver.next() as {
       pid: number;
-      ports: Record<Transport, { conclave: number; raw: number }>;
+      ports: Record<Transport, { conclave: number; raw: number; id: string }>;
     };
     console.log(
       `# channel bench: ${RUNTIME} ${RUNTIME_VERSION}; sender pid ${process.pid}, ` +
@@ -542,7 +586,8 @@ async function senderRole(settings: Settings): Promise<void> {
     );
     console.log(
       `# ${settings.rounds} timed round(s) of ~${settings.seconds} s per case after a ` +
-        `${settings.warmup} s warm-up, median; Conclave and baseline rounds alternate`,
+        `${settings.warmup} s warm-up (${SECRET_WARMUP} s for secret), median; Conclave and ` +
+        "baseline rounds alternate",
     );
     if (settings.reuseId) console.log("# --reuse-id: every message carries the same id");
     console.log(
@@ -555,7 +600,7 @@ async function senderRole(settings: Settings): Promise<void> {
         "tick with cork/uncork; server splits frames like FrameDecoder and counts",
     );
     for (const transport of transports) {
-      const link = await openLink(transport, ready.ports[transport]);
+      const link = await openLink(transport, ready.ports[transport], bench.self);
       links.push(link);
       await bench.send(link, new Uint8Array(KIB), SYNC); // connect and hand over the member record
       const cases: [number, Mode][] = [
@@ -587,7 +632,8 @@ async function senderRole(settings: Settings): Promise<void> {
         `${bench.sent.raw})${match ? "" : ": MISMATCH"}`,
     );
     printTables(rows);
-    const goals = rows.filter((r) => r.goal !== undefined);
+    const versusPlain = protectionCost(rows);
+    const goals = [...rows, ...versusPlain].filter((r) => r.goal !== undefined);
     console.log(
       `# goals (printed, not asserted): ${goals.filter((r) => r.goalMet).length} of ` +
         `${goals.length} met` +
@@ -604,6 +650,43 @@ async function senderRole(settings: Settings): Promise<void> {
     }
     await receiver.kill();
   }
+}
+
+/**
+ * Each `secret` and `tls` throughput row beside the plain Conclave row of the same case, printed as
+ * a table; returns the secret rows' goals (>= 0.7 of plain throughput).
+ */
+function protectionCost(rows: Row[]): { case: string; goal?: string; goalMet?: boolean }[] {
+  const lines: string[][] = [];
+  const goals: { case: string; goal?: string; goalMet?: boolean }[] = [];
+  for (const row of rows) {
+    if (row.transport === "tcp" || row.mode === "rtt") continue;
+    const plain = rows.find((r) =>
+      r.transport === "tcp" && r.mode === row.mode && r.payloadBytes === row.payloadBytes
+    );
+    if (!plain) continue;
+    const ratio = row.mbPerSec / plain.mbPerSec;
+    const goal = row.transport === "secret" ? "ratio >= 0.7" : undefined;
+    const met = ratio >= 0.7;
+    if (goal) goals.push({ case: `${row.case} vs plain`, goal, goalMet: met });
+    lines.push([
+      RUNTIME,
+      row.case,
+      fixed(plain.mbPerSec, 1),
+      fixed(row.mbPerSec, 1),
+      fixed(ratio, 2),
+      goal ? `${goal}: ${met ? "met" : "MISSED"}` : "",
+    ]);
+  }
+  if (lines.length > 0) {
+    console.log("");
+    console.log("# the cost of protection: Conclave with a secret or TLS vs Conclave in clear");
+    console.log(table([
+      ["runtime", "case", "plain MB/s", "protected MB/s", "ratio", "goal"],
+      ...lines,
+    ]));
+  }
+  return goals;
 }
 
 function printTables(rows: Row[]): void {
@@ -665,7 +748,9 @@ function printTables(rows: Row[]): void {
 const flags = parseFlags(process.argv.slice(2));
 if (flags.role === "receiver") {
   const list = process.argv.find((a) => a.startsWith("--transports="))?.slice(13) ?? "tcp";
-  await receiverRole(list.split(",").filter((t): t is Transport => t === "tcp" || t === "tls"));
+  await receiverRole(
+    list.split(",").filter((t): t is Transport => TRANSPORTS.includes(t as Transport)),
+  );
 } else {
   try {
     await senderRole(flags);

@@ -131,6 +131,31 @@ export const ERROR_CODES = {
     meaning: "A plugin failed to start or stop",
     fix: "See the `cause` for the plugin's own error",
   },
+  CHANNEL_ERR_CRYPTO_SELF_TEST: {
+    meaning:
+      "This runtime's crypto failed the channel's start-up self-test (a known answer, or a tampered message accepted)",
+    fix:
+      "Upgrade the runtime (Deno >= 2.1.7, Bun >= 1.2.1); the channel will not run with a secret on it",
+  },
+  CHANNEL_ERR_HANDSHAKE: {
+    meaning:
+      "A channel connection failed its handshake (another secret, another member, bad or late bytes); it was closed",
+    fix:
+      "Give every node the same membership `secret`; otherwise someone without it tried to connect",
+  },
+  CHANNEL_ERR_HANDSHAKE_LIMIT: {
+    meaning: "Too many connections were in their handshake at once; a new one was closed",
+    fix: "Someone opens connections without finishing them; find the source of the connections",
+  },
+  CHANNEL_ERR_RECORD: {
+    meaning:
+      "A frame on an authenticated connection failed its check (tampered, replayed, reordered or cut); the connection was closed",
+    fix: "Something between the nodes altered the traffic; nothing of that frame was delivered",
+  },
+  CHANNEL_ERR_NOT_MEMBER: {
+    meaning: "A message came from a peer that is not a current member; it was dropped and counted",
+    fix: "A departed or not yet announced member sent it; if it persists, check the membership",
+  },
   // --- send ---
   SEND_ERR_FAILED: {
     meaning: "A send did not reach one or more members",
@@ -175,7 +200,8 @@ export const ERROR_CODES = {
     fix: "Run the same Conclave version on all nodes, or upgrade one node at a time",
   },
   WIRE_ERR_IDENTITY: {
-    meaning: "Over mutual TLS, a member's jvmRoute differs from the name in its certificate",
+    meaning:
+      "A message names another member than its connection proved (the secret handshake's id, or the certificate's name)",
     fix: "Issue each node a certificate named after its jvmRoute (`conclave certs --nodes`)",
   },
   WIRE_ERR_TLS_EXPECTED: {

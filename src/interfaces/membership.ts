@@ -39,6 +39,11 @@ export interface Membership {
   /** True when members must prove the cluster's shared secret (unproven ones are dropped). */
   readonly authenticated?: boolean;
   /**
+   * The shared secret, which also keys every channel connection (handed by the kernel to the
+   * receiver, sender and transport only). Absent: none.
+   */
+  readonly channelSecret?: string;
+  /**
    * For a membership that talks over the channel's own transport (static membership): the
    * coordinator hands it a way to send, and passes it every message carrying
    * `SendOptions.MEMBERSHIP`. Optional.

@@ -69,6 +69,11 @@ export interface Components {
    * carrying the file, JSON path, line and column. Absent when a plugin is built outside a config.
    */
   invalid?: (subPath: string, found: string, expected: string, code?: ErrorCode) => Error;
+  /**
+   * The membership's `secret`, for the receiver and transport: with it every channel connection
+   * is authenticated and encrypted. Absent or empty: none.
+   */
+  channelSecret?: string;
   /** The runtime's sockets (`node:net` today); absent means the default provider. */
   sockets?: SocketProvider;
 }

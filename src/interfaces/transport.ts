@@ -39,6 +39,8 @@ export interface Sender extends Startable {
    * crash), so a failure detector can check that member at once. Optional.
    */
   setConnectionListener?(listener: (member: Member, cause: Error) => void): void;
+  /** True when the sender proves who it is by a client certificate (its half of mutual TLS). */
+  readonly presentsCertificate?: boolean;
 }
 
 /** The sender's transport slot (`PooledParallelSender`): same contract as a sender. */

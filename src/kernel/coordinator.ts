@@ -19,6 +19,20 @@ export interface CoordinatorParts {
   membership: Membership;
 }
 
+/** How the coordinator treats senders. */
+export interface CoordinatorOptions {
+  /**
+   * The channel proves who sends (a membership secret, or mutual TLS): messages from anyone not
+   * a current member are dropped and counted. @default false
+   */
+  authenticated?: boolean;
+  /** For the rate limit of the drop warning. @default Date.now */
+  now?: () => number;
+}
+
+/** At most one warning per this many ms about messages from non-members; the rest are counted. */
+const DROP_LOG_INTERVAL = 10_000;
+
 interface Step {
   bit: number;
   name: string;
@@ -36,17 +50,33 @@ export class ChannelCoordinator extends InterceptorBase {
   #log: Logger;
   #started = 0;
   #steps: Step[];
+  #authenticated: boolean;
+  #now: () => number;
+  #lastDropLog = -Infinity;
+  /** Messages dropped because their sender is not a current member. */
+  droppedFromNonMembers = 0;
 
-  constructor(parts: CoordinatorParts, logger: Logger) {
+  constructor(parts: CoordinatorParts, logger: Logger, options: CoordinatorOptions = {}) {
     super();
     this.#parts = parts;
     this.#log = logger;
+    this.#authenticated = options.authenticated ?? false;
+    this.#now = options.now ?? Date.now;
     const { receiver, sender, membership } = parts;
     receiver.setHandler((message) => {
       if ((message.options & SendOptions.MEMBERSHIP) !== 0) {
         return membership.messageReceived?.(message) ?? Promise.resolve();
       }
-      return this.previous.messageReceived(message);
+      // The sender as membership knows it: replies go to its advertised address, never to a
+      // host and port a message names.
+      const known = membership.getMember(message.address.id);
+      if (known) {
+        return this.previous.messageReceived(
+          known === message.address ? message : { ...message, address: known },
+        );
+      }
+      if (!this.#authenticated) return this.previous.messageReceived(message);
+      return this.#dropFromNonMember(message);
     });
     membership.setListener({
       memberAdded: (member) => this.previous.memberAdded(member),
@@ -101,6 +131,25 @@ export class ChannelCoordinator extends InterceptorBase {
   /** The bits of `channelStartOptions` currently started. */
   get started(): number {
     return this.#started;
+  }
+
+  /** Counts the drop; a sender waiting for a synchronized ack gets a fail-ack saying why. */
+  #dropFromNonMember(message: ChannelMessage): Promise<void> {
+    this.droppedFromNonMembers++;
+    const error = new ConclaveError(
+      "CHANNEL_ERR_NOT_MEMBER",
+      `A message from ${message.address.id.hex}, which is not a current member, was dropped`,
+    );
+    const now = this.#now();
+    if (now - this.#lastDropLog >= DROP_LOG_INTERVAL) {
+      this.#lastDropLog = now;
+      this.#log.warn(
+        { code: error.code, member: message.address.name, dropped: this.droppedFromNonMembers },
+        "Message from a non-member dropped",
+      );
+    }
+    const sync = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
+    return (message.options & sync) === sync ? Promise.reject(error) : Promise.resolve();
   }
 
   override async start(svc: number): Promise<void> {

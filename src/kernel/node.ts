@@ -83,6 +83,9 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
+const CONNECTION_KINDS = new Set<PluginKind>(["receiver", "sender", "transport"]);
+/** Below this many characters a secret is warned about (it keys the whole channel). */
+const MIN_SECRET_LENGTH = 32;
 /**
  * How often the node's background task runs (Tomcat's `backgroundProcessorDelay`, 10 s); with
  * `heartbeatBackgroundEnabled` it drives the channel heartbeat, as Tomcat's container thread does.
@@ -148,6 +151,8 @@ export async function assembleNode(
       builtins: options.builtins,
       ...config.context.positions.get(slot.path),
     });
+  /** The membership's secret, once it is made: it keys the channel's connections too. */
+  let channelSecret: string | undefined;
   /** Slots whose plugin was already resolved (the interceptors, to find a membership among them). */
   const resolved = new Map<Slot, PluginDescriptor>();
   const make = async <K extends PluginKind>(
@@ -164,6 +169,8 @@ export async function assembleNode(
       warn: warnUnknown,
     });
     const components: ComponentsOf<K> = {
+      // Only the parts that open and accept connections hold the secret.
+      ...(CONNECTION_KINDS.has(kind) ? { channelSecret } : {}),
       logger: componentLogger(root, plugin.name),
       clock,
       baseDir: config.baseDir,
@@ -202,10 +209,14 @@ export async function assembleNode(
   const membership = staticSlot
     ? await make(staticSlot, "membership")
     : await make(channelConfig.membership, "membership");
+  channelSecret = membership.channelSecret || undefined;
   const receiver = await make(channelConfig.receiver, "receiver");
   const transportSlot = channelConfig.sender.transport;
   const transport = transportSlot ? await make(transportSlot, "transport") : undefined;
   const sender = await make(channelConfig.sender, "sender", transport ? { transport } : {});
+  // A secret, or mutual TLS: the receiver requires client certificates and the sender shows one.
+  const authenticated = channelSecret !== undefined ||
+    (receiver.authenticatesPeers === true && sender.presentsCertificate === true);
   const interceptors: Interceptor[] = [];
   for (const [i, slot] of channelConfig.interceptors.entries()) {
     if (i === staticAt) continue;
@@ -214,6 +225,7 @@ export async function assembleNode(
   const coordinator = new ChannelCoordinator(
     { receiver, sender, membership },
     componentLogger(root, "kernel/coordinator"),
+    { authenticated, now: clock.now },
   );
   const channel = new GroupChannel({
     interceptors,
@@ -266,10 +278,21 @@ export async function assembleNode(
     managers,
     valves,
     logger: root,
-    authenticatesPeers: membership.authenticated === true || receiver.authenticatesPeers === true,
+    authenticatesPeers: authenticated,
     members: () => channel.getMembers(),
     start: async () => {
       await channel.start(config.cluster.channelStartOptions);
+      if (!authenticated && !config.cluster.alone) {
+        log.warn(
+          "Neither a membership `secret` nor mutual TLS: anyone who can reach the receiver port can read and change every session",
+        );
+      }
+      if (channelSecret !== undefined && channelSecret.length < MIN_SECRET_LENGTH) {
+        log.warn(
+          { length: channelSecret.length, minimum: MIN_SECRET_LENGTH },
+          "The membership secret is short: anyone who records one handshake can try guesses offline; use 32 or more random characters (openssl rand -base64 32)",
+        );
+      }
       if (config.cluster.heartbeatBackgroundEnabled) {
         stopBackground ??= clock.setInterval(() => channel.heartbeat(), BACKGROUND_PROCESSOR_DELAY);
       }

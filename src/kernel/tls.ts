@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import type { Components } from "../interfaces/plugin.ts";
 import type { Clock } from "../interfaces/clock.ts";
 import type { Logger } from "../interfaces/logger.ts";
+import type { UniqueId } from "../interfaces/unique_id.ts";
 import { nodeSockets } from "../runtime/node_sockets.ts";
 import type { SocketProvider, TlsMaterial } from "../runtime/sockets.ts";
 import { ConclaveError, describeValue, type ErrorCode } from "../errors.ts";
@@ -94,6 +95,10 @@ export function loadTls(
 
 /** What every connection of the TCP transport needs from its slot and the kernel. */
 export interface ConnectionSettings {
+  /** The membership's secret: every connection then starts with the channel handshake. */
+  secret: string | undefined;
+  /** The local member's id, which the channel handshake proves. */
+  localId: UniqueId;
   maxFrameSize: number;
   timeout: number;
   tls: TlsMaterial | undefined;
@@ -108,6 +113,8 @@ export function connectionSettings(
   components: Components,
 ): ConnectionSettings {
   return {
+    secret: components.channelSecret || undefined,
+    localId: components.localMember.id,
     maxFrameSize: init.maxFrameSize,
     timeout: init.timeout,
     tls: loadTls(init.tls, components),

@@ -75,6 +75,10 @@ export abstract class HeartbeatMembership implements Membership {
     return this.options.secret !== undefined;
   }
 
+  get channelSecret(): string | undefined {
+    return this.options.secret;
+  }
+
   /** Opens what receives heartbeats. */
   protected abstract openReceiver(): Promise<void>;
   protected abstract closeReceiver(): Promise<void>;

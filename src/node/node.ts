@@ -93,10 +93,6 @@ export async function startNode(
   }, "Node started");
   if (node.config.cluster.alone) {
     log.info("No cluster configured: this node runs alone, its sessions on this node only");
-  } else if (!node.authenticatesPeers) {
-    log.warn(
-      "Anyone who can reach this node's receiver port can read and change every session: set a membership `secret` or mutual TLS",
-    );
   }
   return node;
 }

@@ -12,6 +12,7 @@ import type { Logger } from "../interfaces/logger.ts";
 import type { Member } from "../interfaces/member.ts";
 import { type ChannelMessage, SendOptions } from "../interfaces/message.ts";
 import type { MessageHandler } from "../interfaces/transport.ts";
+import type { UniqueId } from "../interfaces/unique_id.ts";
 import { ConclaveError } from "../errors.ts";
 import type { PeerIdentity, StreamSocket } from "../runtime/sockets.ts";
 import {
@@ -29,6 +30,8 @@ const HIGH_WATER = 1024;
 const LOW_WATER = 256;
 
 export interface InboundOptions {
+  /** The member id the channel handshake proved; every message must name that member. */
+  peerId?: UniqueId;
   clock: Clock;
   logger: Logger;
   maxFrameSize: number;
@@ -85,7 +88,9 @@ export class InboundConnection {
         this.#fail(error as Error);
       }
     });
-    socket.onClose(() => {
+    socket.onClose((error) => {
+      // A coded close reason is the peer's doing (a record that failed its check): count it.
+      if (error instanceof ConclaveError) this.#report(error);
       try {
         this.#decoder.end();
       } catch (error) {
@@ -127,7 +132,9 @@ export class InboundConnection {
         `Bad envelope: frame type ${header.type} sent to a receiver; expected MSG`,
       );
     }
-    if (header.member) this.#member = checkIdentity(header.member, this.#socket.peer);
+    if (header.member) {
+      this.#member = checkIdentity(header.member, this.#socket.peer, this.#options.peerId);
+    }
     const address = this.#member;
     if (!address) {
       throw new ConclaveError(
@@ -204,10 +211,21 @@ export class InboundConnection {
 }
 
 /**
- * With mutual TLS a member may only speak as the node its certificate names: its `jvmRoute` must
- * be the certificate's common name or one of its DNS names.
+ * A member may only speak as the one its connection proved: with the secret, the id of the channel
+ * handshake; with mutual TLS, the node its certificate names (its `jvmRoute` must be the
+ * certificate's common name or one of its DNS names).
  */
-function checkIdentity(member: Member, peer: PeerIdentity | undefined): Member {
+function checkIdentity(
+  member: Member,
+  peer: PeerIdentity | undefined,
+  peerId: UniqueId | undefined,
+): Member {
+  if (peerId && !member.id.equals(peerId)) {
+    throw new ConclaveError(
+      "WIRE_ERR_IDENTITY",
+      `A peer whose handshake proved member ${peerId.hex} claims member ${member.id.hex}; expected them to match`,
+    );
+  }
   if (!peer) return member;
   if (member.jvmRoute === peer.commonName || peer.altNames.includes(member.jvmRoute)) return member;
   throw new ConclaveError(

@@ -27,6 +27,8 @@ export interface StaticMembershipOptions extends HeartbeatOptions {
   members: StaticEntry[];
 }
 
+const ANYONE = new UniqueId(new Uint8Array(16));
+
 export class StaticMembershipService extends HeartbeatMembership {
   #members: StaticEntry[];
   #channel: MembershipChannel | undefined;
@@ -100,13 +102,16 @@ export class StaticMembershipService extends HeartbeatMembership {
     await Promise.allSettled([...targets.values()].map((to) => channel.send(to, bytes)));
   }
 
-  /** A member record to address an entry before its heartbeat told us who it is. */
+  /**
+   * A member record to address an entry before its heartbeat told us who it is. Its id is the
+   * configured one, or all zeros: "whoever listens there" to the channel handshake.
+   */
   #target(entry: StaticEntry): Member {
     const key = `${entry.host}:${entry.port}`;
     let target = this.#targets.get(key);
     if (!target) {
       target = {
-        id: entry.uniqueId ?? UniqueId.random(),
+        id: entry.uniqueId ?? ANYONE,
         name: `tcp://${entry.host.includes(":") ? `[${entry.host}]` : entry.host}:${entry.port}`,
         host: entry.host,
         port: entry.port,

@@ -5,10 +5,21 @@
  */
 import { networkInterfaces } from "node:os";
 import type { MessageHandler, Receiver } from "../../../src/interfaces/transport.ts";
+import type { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import { ConclaveError } from "../../../src/errors.ts";
 import type { ConnectionSettings } from "../../../src/kernel/tls.ts";
-import type { SocketProvider, StreamServer } from "../../../src/runtime/sockets.ts";
+import type { StreamServer, StreamSocket } from "../../../src/runtime/sockets.ts";
 import { InboundConnection } from "../../../src/wire/inbound.ts";
+import {
+  acceptSecure,
+  type ChannelSecurity,
+  channelSecurity,
+  HandshakeAbandoned,
+  MAX_PENDING_HANDSHAKES,
+} from "../../../src/wire/secure/channel_security.ts";
+
+/** At most one warning per this many ms about refused handshakes; the rest are counted. */
+const REFUSAL_LOG_INTERVAL = 10_000;
 
 export interface NioReceiverOptions extends ConnectionSettings {
   address: string;
@@ -32,6 +43,10 @@ export class NioReceiver implements Receiver {
   #server: StreamServer | undefined;
   #advertised: { host: string; port: number } | undefined;
   #connections = new Set<InboundConnection>();
+  #security: ChannelSecurity | undefined;
+  /** Raw sockets still in their channel handshake. */
+  #handshaking = new Set<StreamSocket>();
+  #lastRefusalLog = -Infinity;
   #stats: ReceiverStats = { connections: 0, messages: 0, errors: {} };
 
   constructor(options: NioReceiverOptions) {
@@ -64,7 +79,9 @@ export class NioReceiver implements Receiver {
         "Cannot start a receiver without a handler",
       );
     }
-    const { address, port, autoBind, sockets, logger } = this.#options;
+    const { address, port, autoBind, sockets, logger, secret, localId, clock } = this.#options;
+    // Before binding: a runtime whose crypto fails the self-test must not open the port.
+    this.#security = secret ? channelSecurity(secret, localId, clock) : undefined;
     const host = address === "auto" ? firstExternalAddress() ?? "127.0.0.1" : address;
     const last = port === 0 ? 0 : port + Math.max(1, autoBind) - 1;
     let lastError: unknown;
@@ -100,9 +117,11 @@ export class NioReceiver implements Receiver {
       tls: this.#options.tls !== undefined,
       sockets: sockets.name,
     }, "Receiver listening");
-    if (!this.#options.tls) {
+    if (this.#security) {
+      logger.info("Receiver requires the channel handshake: only holders of the secret get in");
+    } else if (!this.#options.tls) {
       logger.info(
-        "Receiver without TLS: anyone who can reach this port can send messages to the node",
+        "Receiver without TLS or secret: anyone who can reach this port can send messages to the node",
       );
     }
   }
@@ -117,20 +136,67 @@ export class NioReceiver implements Receiver {
     this.#server = undefined;
     this.#advertised = undefined;
     const closing = server.close();
+    for (const socket of [...this.#handshaking]) socket.destroy();
     for (const connection of [...this.#connections]) connection.close();
     await closing;
   }
 
-  #accept(
-    socket: Parameters<Parameters<SocketProvider["listen"]>[1]>[0],
-    handler: MessageHandler,
-  ): void {
+  #accept(socket: StreamSocket, handler: MessageHandler): void {
     if (!this.#server) {
       socket.destroy();
       return;
     }
+    const security = this.#security;
+    if (!security) {
+      this.#open(socket, handler, undefined);
+      return;
+    }
+    if (this.#handshaking.size >= MAX_PENDING_HANDSHAKES) {
+      socket.destroy();
+      this.#refused(
+        new ConclaveError(
+          "CHANNEL_ERR_HANDSHAKE_LIMIT",
+          `${MAX_PENDING_HANDSHAKES} connections already in their handshake; a new one was closed`,
+        ),
+        `${socket.remoteAddress}:${socket.remotePort}`,
+      );
+      return;
+    }
+    this.#handshaking.add(socket);
+    acceptSecure(socket, security).then(
+      (secure) => {
+        this.#handshaking.delete(socket);
+        if (!this.#server) secure.destroy();
+        else this.#open(secure, handler, secure.peerId);
+      },
+      (error: Error) => {
+        this.#handshaking.delete(socket);
+        this.#refused(error, `${socket.remoteAddress}:${socket.remotePort}`);
+      },
+    );
+  }
+
+  /** Counts a refused handshake; logs at warn at most once per interval (a flood costs a count). */
+  #refused(error: Error, remote: string): void {
+    const code = error instanceof ConclaveError ? error.code : "ERROR";
+    this.#count(code);
+    const now = this.#options.clock.now();
+    const log = this.#options.logger;
+    if (
+      !(error instanceof HandshakeAbandoned) && now - this.#lastRefusalLog >= REFUSAL_LOG_INTERVAL
+    ) {
+      this.#lastRefusalLog = now;
+      log.warn(
+        { remote, code, err: error.message },
+        "Channel handshake refused; connection closed",
+      );
+    } else log.debug({ remote, code, err: error.message }, "Channel handshake refused");
+  }
+
+  #open(socket: StreamSocket, handler: MessageHandler, peerId: UniqueId | undefined): void {
     const { clock, logger, maxFrameSize, timeout } = this.#options;
     const connection: InboundConnection = new InboundConnection(socket, {
+      peerId,
       clock,
       logger,
       maxFrameSize,

@@ -45,6 +45,9 @@ export class ReplicationTransmitter implements Sender {
   setConnectionListener(listener: (member: Member, cause: Error) => void): void {
     this.transport.setConnectionListener?.(listener);
   }
+  get presentsCertificate(): boolean {
+    return this.transport.presentsCertificate === true;
+  }
 }
 
 export default definePlugin({

@@ -15,6 +15,11 @@ import { SendError, sendToEach } from "../../../src/kernel/send_error.ts";
 import type { ConnectionSettings } from "../../../src/kernel/tls.ts";
 import type { TlsMaterial } from "../../../src/runtime/sockets.ts";
 import { OutboundConnection, UnsentError } from "../../../src/wire/outbound.ts";
+import {
+  type ChannelSecurity,
+  channelSecurity,
+  dialSecure,
+} from "../../../src/wire/secure/channel_security.ts";
 
 export interface PooledParallelSenderOptions extends ConnectionSettings {
   poolSize: number;
@@ -34,6 +39,7 @@ export class PooledParallelSender implements Sender {
   #inFlight = 0;
   #waiting: { go: () => void; fail: (error: Error) => void }[] = [];
   #connectionListener: ((member: Member, cause: Error) => void) | undefined;
+  #security: ChannelSecurity | undefined;
 
   constructor(options: PooledParallelSenderOptions) {
     this.#options = options;
@@ -53,11 +59,21 @@ export class PooledParallelSender implements Sender {
     return this.#options.tls !== undefined;
   }
 
+  get presentsCertificate(): boolean {
+    return this.hasTls;
+  }
+
   start(): Promise<void> {
     if (!this.#started) {
+      const { secret, localId, clock } = this.#options;
+      try {
+        this.#security = secret ? channelSecurity(secret, localId, clock) : undefined;
+      } catch (error) {
+        return Promise.reject(error);
+      }
       this.#started = true;
-      if (!this.#options.tls) {
-        this.#options.logger.info("Sender without TLS: messages travel in clear text");
+      if (!this.#options.tls && !this.#security) {
+        this.#options.logger.info("Sender without TLS or secret: messages travel in clear text");
       }
     }
     return Promise.resolve();
@@ -160,12 +176,15 @@ export class PooledParallelSender implements Sender {
     const existing = this.#connections.get(key);
     if (existing) return existing;
     const { sockets, tls, timeout, clock, logger, maxFrameSize, maxQueuedBytes } = this.#options;
+    const security = this.#security;
     const opening = sockets.connect({
       host: member.host,
       port: member.port,
       tls,
       timeoutMs: timeout,
     })
+      // With a secret nothing is sent before the member proves it holds it, and its id.
+      .then((socket) => security ? dialSecure(socket, security, member.id, timeout) : socket)
       .then((socket) =>
         new OutboundConnection(member, socket, {
           clock,
