@@ -132,7 +132,7 @@ export class StateTransfer {
   }
 
   async #send(q: string, to: Member): Promise<void> {
-    const { channel, clock, logger, name } = this.#options;
+    const { clock, logger, name } = this.#options;
     const started = clock.now();
     const all = [...this.#store.sessions()];
     const plan = planChunks(all);
