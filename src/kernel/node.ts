@@ -152,7 +152,7 @@ export async function assembleNode(
       ...config.context.positions.get(slot.path),
     });
   /** The membership's secret, once it is made: it keys the channel's connections too. */
-  let channelSecret: string | undefined;
+  let channelSecret: string | undefined = undefined;
   /** Slots whose plugin was already resolved (the interceptors, to find a membership among them). */
   const resolved = new Map<Slot, PluginDescriptor>();
   const make = async <K extends PluginKind>(

@@ -34,8 +34,9 @@ describe("conclave/fastify", () => {
     const { conclaveSession } = await import("../../src/library/fastify.ts");
     const { default: Fastify } = await import("fastify");
     const app = Fastify();
-    app.addHook("onRequest", async (request) => {
+    app.addHook("onRequest", (request, _reply, done) => {
       request.session.set("early", 1);
+      done();
     });
     await app.register(conclaveSession, { node: nodes[0] });
     app.get("/early", (request) => ({ early: request.session.get("early") ?? null }));
