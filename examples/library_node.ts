@@ -8,11 +8,15 @@ import { pathToFileURL } from "node:url";
 // In an app: `import { startNode } from "conclave"`.
 import { type ClusterNode, startNode } from "../src/mod.ts";
 
-/** The node: static membership on loopback; every node lists both receivers. */
+/**
+ * The node: static membership on loopback; every node lists every receiver (MEMBER_PORTS, a
+ * comma-separated list; 4101 and 4102 by default).
+ */
 export function clusterConfig(jvmRoute: string, receiverPort: number): Record<string, unknown> {
+  const ports = (process.env.MEMBER_PORTS ?? "4101,4102").split(",").map(Number);
   return {
     jvmRoute,
-    logLevel: "warn",
+    logLevel: process.env.LOG_LEVEL ?? "warn",
     // The app path whose sessions the node replicates; the framework serves it, not the node.
     apps: [{ path: "/", distributable: true }],
     cluster: {
@@ -22,7 +26,7 @@ export function clusterConfig(jvmRoute: string, receiverPort: number): Record<st
         className: "GroupChannel",
         membership: {
           className: "StaticMembershipService",
-          members: [{ host: "127.0.0.1", port: 4101 }, { host: "127.0.0.1", port: 4102 }],
+          members: ports.map((port) => ({ host: "127.0.0.1", port })),
           secret: process.env.CONCLAVE_CLUSTER_SECRET ?? "example-only-secret",
         },
         receiver: { className: "NioReceiver", address: "127.0.0.1", port: receiverPort },

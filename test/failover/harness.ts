@@ -130,8 +130,10 @@ export interface Balancer {
 export async function startHaproxy(
   haproxy: string,
   dir: string,
-  nodes: readonly ClusterNodeProc[],
+  nodes: readonly { jvmRoute: string; httpPort: number }[],
   started: LoggedProcess[],
+  /** What `/_conclave/ready` answers through HAProxy once it forwards (a library-mode app: 404). */
+  readyStatus = 200,
 ): Promise<Balancer> {
   const [front] = await freePorts(1);
   let text = await readFile(HAPROXY_EXAMPLE, "utf8");
@@ -168,7 +170,7 @@ export async function startHaproxy(
         signal: AbortSignal.timeout(2000),
       });
       await response.body?.cancel();
-      if (response.status === 200) return { url, proc };
+      if (response.status === readyStatus) return { url, proc };
     } catch {
       // not listening yet
     }
