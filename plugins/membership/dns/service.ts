@@ -6,9 +6,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import type { Cancel } from "../../../src/interfaces/clock.ts";
-import { UniqueId } from "../../../src/interfaces/unique_id.ts";
 import type { ConclaveError } from "../../../src/errors.ts";
 import { MembershipKind } from "../../../src/membership/codec.ts";
 import type { HeartbeatOptions } from "../../../src/membership/heartbeat.ts";
@@ -158,10 +156,10 @@ function key(e: StaticEntry): string {
 }
 
 /**
- * An entry with an id derived from its address: a placeholder until the member's heartbeat
- * names it, stable so that an address that leaves and returns reuses its connection.
+ * An entry without an id: addressed as "whoever listens there" until the member's heartbeat names
+ * it (with a secret the channel handshake then proves who answered; a made-up id would be
+ * refused).
  */
 function entry(host: string, port: number): StaticEntry {
-  const digest = createHash("sha256").update(`dns:${host}:${port}`).digest();
-  return { host, port, uniqueId: new UniqueId(digest.subarray(0, 16)) };
+  return { host, port };
 }
