@@ -101,7 +101,11 @@ function withVersion(table: VersionTable, name: string, v: StoredVersion): Versi
   return map.set(name, v);
 }
 
-function forEachVersion(table: VersionTable, f: (name: string, v: StoredVersion) => void): void {
+/** Calls `f` with each name and stored version of `table`. */
+export function forEachVersion(
+  table: VersionTable,
+  f: (name: string, v: StoredVersion) => void,
+): void {
   if (table instanceof Map) table.forEach((v, name) => f(name, v));
   else {for (let i = 0; i < table.length; i += 2) {
       f(table[i] as string, table[i + 1] as StoredVersion);
@@ -294,6 +298,11 @@ export class SessionStore {
         packed <= Number.MAX_SAFE_INTEGER
       ? packed
       : [counter, own(node)];
+  }
+
+  /** A stored version as `[counter, node]` (for digests). */
+  unpack(v: StoredVersion): Version {
+    return this.#unpack(v);
   }
 
   #unpack(v: StoredVersion): Version {

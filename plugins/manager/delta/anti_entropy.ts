@@ -28,8 +28,8 @@ import type { EntropyBody } from "./wire.ts";
 
 /** Acknowledged after processing: a failed send is known, and chunks do not pile up. */
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
-/** Most ids (hashes, tombstones or wanted ids) one message lists. */
-export const MAX_ENTRIES = 4096;
+/** Most ids (hashes, tombstones or wanted ids) one message lists: about 700 KB of hashes. */
+export const MAX_ENTRIES = 16_384;
 /** How long an initiator waits for `aes`. */
 const ROUND_TIMEOUT_MS = 10_000;
 /** Pause between the rounds that follow a repair, and the most of them in a row. */
@@ -118,6 +118,7 @@ interface Pending {
   q: string;
   cancel: Cancel;
   done: (differences: number) => void;
+  result: Promise<number>;
 }
 
 /** One manager's anti-entropy, both as initiator and as responder. */
@@ -182,18 +183,21 @@ export class AntiEntropy {
    */
   round(member: Member): Promise<number> {
     const key = member.id.hex;
-    if (this.#pending.has(key)) return Promise.resolve(0);
+    const pending = this.#pending.get(key);
+    if (pending) return pending.result; // one round at a time with each peer
     const q = crypto.randomUUID();
-    return new Promise<number>((resolve) => {
-      const cancel = this.#o.clock.setTimeout(() => finish(-1), ROUND_TIMEOUT_MS);
-      const finish = (n: number) => {
+    let finish!: (n: number) => void;
+    const result = new Promise<number>((resolve) => {
+      finish = (n: number) => {
         cancel();
         if (this.#pending.get(key)?.q === q) this.#pending.delete(key);
         resolve(n);
       };
-      this.#pending.set(key, { q, cancel, done: finish });
-      this.#send(member, { t: "ae", q, h: digest(this.#o.store) }).catch(() => finish(-1));
     });
+    const cancel = this.#o.clock.setTimeout(() => finish(-1), ROUND_TIMEOUT_MS);
+    this.#pending.set(key, { q, cancel, done: finish, result });
+    this.#send(member, { t: "ae", q, h: digest(this.#o.store) }).catch(() => finish(-1));
+    return result;
   }
 
   /** Handles one anti-entropy message (checked whole before anything is applied). */
@@ -244,7 +248,7 @@ export class AntiEntropy {
       if (mine.get(base) !== h && !this.#o.store.isTombstoned(base)) want.push(base);
     }
     const differences = new Set([...send, ...want]).size + (m.more ? 1 : 0);
-    this.#sendCopies(from, m.q, send, want.slice(0, MAX_ENTRIES))
+    this.#sendCopies(from, m.q, send, want.length > 0 ? want.slice(0, MAX_ENTRIES) : undefined)
       .catch((err) => this.#o.logger.debug({ err: (err as Error).message }, "Anti-entropy send"))
       .finally(() => pending.done(differences));
   }

@@ -9,7 +9,11 @@
  *
  * @module
  */
-import type { SessionStore, StoredSession } from "../../../src/session/store.ts";
+import {
+  forEachVersion,
+  type SessionStore,
+  type StoredSession,
+} from "../../../src/session/store.ts";
 
 /** Buckets of a digest: 256 numbers (about 2 KB) travel per round at rest. */
 export const BUCKETS = 256;
@@ -30,13 +34,22 @@ export function tombstoneHash(base: string): number {
   return fnv("~", fnv(base));
 }
 
+/** Mixes a number (up to 2^53) into `h`. */
+function mix(h: number, n: number): number {
+  h = Math.imul(h ^ (n >>> 0), 0x01000193);
+  return Math.imul(h ^ Math.floor(n / 2 ** 32), 0x01000193) >>> 0;
+}
+
 /** A session's hash; attributes are summed, so the order a node holds them in does not count. */
 export function sessionHash(store: SessionStore, session: StoredSession): number {
-  const full = store.full(session);
-  let h = fnv(`${full.meta[0]} ${full.meta[1]}`, fnv(session.base));
-  for (const [name, , [counter, node], removed] of full.attrs) {
-    h = (h + fnv(`${name}\u0000${counter} ${node}${removed ? " x" : ""}`)) >>> 0;
-  }
+  const [metaCounter, metaNode] = store.unpack(session.metaVersion);
+  let h = fnv(metaNode, mix(fnv(session.base), metaCounter));
+  forEachVersion(session.versions, (name, stored) => {
+    if (session.isLocal(name)) return;
+    const [counter, node] = store.unpack(stored);
+    const removed = session.attributes.has(name) ? 0 : 1;
+    h = (h + mix(fnv(node, fnv(name)), counter * 2 + removed)) >>> 0;
+  });
   return h;
 }
 

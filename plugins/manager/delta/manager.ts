@@ -337,7 +337,8 @@ export class DeltaManager implements Manager {
     // Members that (re)appear compare stores: deltas lost while apart are repaired.
     this.#options.channel.addMembershipListener({
       memberAdded: (member) => {
-        if (this.#started && this.#state.ready) this.#entropy.repair(member);
+        // A joiner (not ready) receives the state instead.
+        if (this.#started && this.#state.ready && member.ready) this.#entropy.repair(member);
       },
       memberDisappeared: () => {},
     });
