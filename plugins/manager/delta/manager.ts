@@ -388,10 +388,12 @@ export class DeltaManager implements Manager {
 
   /** Merges a peer's delta; true when it changed this node's store. */
   #applyDelta(delta: SessionDelta, repair = false): boolean {
-    const known = this.store.get(delta.id) !== undefined;
+    const before = this.store.get(delta.id);
+    const meta = before?.metaVersion;
     const applied = this.store.stats.applied;
     const session = this.store.apply(delta, repair);
-    if (session) this.#announce(session, delta, !known, true);
-    return session !== undefined && (!known || this.store.stats.applied > applied);
+    if (session) this.#announce(session, delta, !before, true);
+    return session !== undefined &&
+      (!before || this.store.stats.applied > applied || session.metaVersion !== meta);
   }
 }
