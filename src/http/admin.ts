@@ -166,5 +166,30 @@ function metrics({ node, apps }: AdminContext): string {
     "Duration of the last state transfer into this node, per app.",
     perApp((m) => m.stateTransferMs ?? 0),
   );
+  const stat = (key: string) => perApp((m) => m.stats?.[key] ?? 0);
+  metric(
+    "conclave_conflicts_total",
+    "counter",
+    "Concurrent attribute versions resolved, per app.",
+    stat("conflicts"),
+  );
+  metric(
+    "conclave_anti_entropy_rounds_total",
+    "counter",
+    "Anti-entropy rounds this node started that were answered, per app.",
+    stat("antiEntropyRounds"),
+  );
+  metric(
+    "conclave_anti_entropy_repaired_total",
+    "counter",
+    "Sessions and tombstones anti-entropy changed on this node, per app.",
+    stat("antiEntropyRepaired"),
+  );
+  metric(
+    "conclave_anti_entropy_bytes_total",
+    "counter",
+    "Estimated bytes of anti-entropy messages sent, per app.",
+    stat("antiEntropyBytes"),
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -110,4 +110,9 @@ export interface Manager extends Startable {
   addSessionListener?(listener: SessionListener): void;
   /** Duration of the last state transfer into this node, ms, for metrics. */
   readonly stateTransferMs?: number;
+  /**
+   * Optional counters for metrics: `conflicts`, `antiEntropyRounds`, `antiEntropyRepaired`,
+   * `antiEntropyBytes` (a missing one reads 0).
+   */
+  readonly stats?: Readonly<Record<string, number>>;
 }

@@ -101,7 +101,11 @@ function withVersion(table: VersionTable, name: string, v: StoredVersion): Versi
   return map.set(name, v);
 }
 
-function forEachVersion(table: VersionTable, f: (name: string, v: StoredVersion) => void): void {
+/** Calls `f` with each name and stored version of `table`. */
+export function forEachVersion(
+  table: VersionTable,
+  f: (name: string, v: StoredVersion) => void,
+): void {
   if (table instanceof Map) table.forEach((v, name) => f(name, v));
   else {for (let i = 0; i < table.length; i += 2) {
       f(table[i] as string, table[i + 1] as StoredVersion);
@@ -200,6 +204,8 @@ export interface StoreStats {
   applied: number;
   stale: number;
   tombstoned: number;
+  /** Received versions that met a different one from another writer (see `apply`). */
+  conflicts: number;
 }
 
 export class SessionStore {
@@ -213,7 +219,7 @@ export class SessionStore {
   readonly #nodeNumbers = new Map<string, number>();
   /** One copy of each attribute name, not one per delta; bounded against a hostile peer. */
   readonly #names = new Map<string, string>();
-  readonly stats: StoreStats = { applied: 0, stale: 0, tombstoned: 0 };
+  readonly stats: StoreStats = { applied: 0, stale: 0, tombstoned: 0, conflicts: 0 };
 
   /** `node`: this node's id, the tie-breaker of its versions. */
   constructor(node: string) {
@@ -259,6 +265,11 @@ export class SessionStore {
     return this.#tombstones.has(base);
   }
 
+  /** Invalidated sessions: base id and the time (ms) its tombstone may be forgotten. */
+  tombstones(): IterableIterator<[string, number]> {
+    return this.#tombstones.entries();
+  }
+
   /** A version newer than any this node has seen. */
   nextVersion(): Version {
     return [++this.#counter, this.#node];
@@ -287,6 +298,11 @@ export class SessionStore {
         packed <= Number.MAX_SAFE_INTEGER
       ? packed
       : [counter, own(node)];
+  }
+
+  /** A stored version as `[counter, node]` (for digests). */
+  unpack(v: StoredVersion): Version {
+    return this.#unpack(v);
   }
 
   #unpack(v: StoredVersion): Version {
@@ -362,8 +378,12 @@ export class SessionStore {
   /**
    * Merges a delta from another node. Per attribute the higher version wins, so deltas may arrive
    * in any order and twice; a tombstoned session is never brought back.
+   *
+   * A conflict is counted when a received version beats a stored one from another writer that
+   * is provably concurrent (the same counter), or, in an anti-entropy `repair`, one this node
+   * wrote itself (its write lost to one made while apart).
    */
-  apply(delta: SessionDelta): StoredSession | undefined {
+  apply(delta: SessionDelta, repair = false): StoredSession | undefined {
     const base = parseSessionId(delta.id)?.base;
     if (base === undefined) return undefined;
     if (this.#tombstones.has(base)) {
@@ -386,7 +406,9 @@ export class SessionStore {
     for (const [name, value, version, removed] of delta.attrs) {
       this.#observe(version);
       const current = versionOf(session.versions, name);
-      if (current !== undefined && this.#compare(version, current) <= 0) {
+      const order = current === undefined ? 1 : this.#compare(version, current);
+      if (current !== undefined && order !== 0) this.#conflict(version, current, order, repair);
+      if (order <= 0) {
         this.stats.stale++;
         continue;
       }
@@ -399,6 +421,15 @@ export class SessionStore {
     }
     session.attributes.dirty = before; // replicated changes are not this node's to send
     return session;
+  }
+
+  #conflict(received: Version, stored: StoredVersion, order: number, repair: boolean): void {
+    const [counter, writer] = this.#unpack(stored);
+    if (writer === received[1]) return;
+    // Counted where the received version wins, so once per conflict on each node it reaches.
+    if (order > 0 && (counter === received[0] || (repair && writer === this.#node))) {
+      this.stats.conflicts++;
+    }
   }
 
   /** Removes a session and keeps a tombstone until `until` (ms) so late deltas stay dead. */

@@ -45,6 +45,20 @@ export async function startPair<M extends Manager>(harness: NodesHarness<M>) {
   return { a, b, channel, sentBy: () => channel.stats.messagesSent };
 }
 
+/** `count` started managers on the harness's network, in the order they joined. */
+export async function startManagers<M extends Manager>(
+  harness: NodesHarness<M>,
+  count: number,
+): Promise<M[]> {
+  const managers: M[] = [];
+  for (let i = 0; i < count; i++) {
+    const m = await harness.createNode();
+    await m.start();
+    managers.push(m);
+  }
+  return managers;
+}
+
 /** Nodes with a BackupManager each. */
 export function backupHarness(
   options: { sendOptions?: number; attributes?: Record<string, unknown> } = {},

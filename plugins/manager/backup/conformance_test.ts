@@ -6,7 +6,11 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { waitFor } from "../../../src/conformance/wait.ts";
 import { managerConformance } from "../../../src/conformance/manager.ts";
-import { backupHarness, type NodesHarness } from "../../../src/testing/delta_harness.ts";
+import {
+  backupHarness,
+  type NodesHarness,
+  startManagers,
+} from "../../../src/testing/delta_harness.ts";
 import type { BackupManager } from "./mod.ts";
 
 describe("BackupManager", () => {
@@ -15,13 +19,7 @@ describe("BackupManager", () => {
 
   async function three() {
     harness = backupHarness({ sendOptions: 6 });
-    const managers: BackupManager[] = [];
-    for (let i = 0; i < 3; i++) {
-      const m = await harness.createNode();
-      await m.start();
-      managers.push(m);
-    }
-    return managers;
+    return await startManagers(harness, 3);
   }
 
   const holders = (managers: BackupManager[], id: string) =>

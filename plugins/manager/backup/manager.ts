@@ -27,6 +27,7 @@ import {
 } from "../../../src/session/bundle.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
 import { ConclaveError } from "../../../src/errors.ts";
+import { checkClaims, claimMessages, type Claims, keeper } from "./heal.ts";
 
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
 /** How long a joiner waits for one member to say where sessions live. */
@@ -48,7 +49,11 @@ type Wire =
   | { cbm: 1; ctx: string; t: "fetched"; id: string; d: SessionDelta | null }
   | { cbm: 1; ctx: string; t: "places?" }
   | { cbm: 1; ctx: string; t: "places"; list: [string, string, string | null][] }
-  | { cbm: 1; ctx: string; t: "leaving" };
+  | { cbm: 1; ctx: string; t: "leaving" }
+  /** After a heal (`heal.ts`): what the sender is primary of and what it ended. */
+  | ({ cbm: 1; ctx: string } & Claims)
+  /** A copy from a primary that gives the session up to the receiver (two primaries met). */
+  | { cbm: 1; ctx: string; t: "yield"; d: SessionDelta };
 
 export interface BackupManagerOptions extends ManagerBase {
   maxInactiveInterval: number;
@@ -56,6 +61,8 @@ export interface BackupManagerOptions extends ManagerBase {
   processExpiresFrequency?: number;
   /** The most sessions (`sessionCount`) at once; -1: no limit. @default -1 */
   maxActiveSessions?: number;
+  /** Seconds a tombstone is kept: the longest partition after which nothing comes back. @default 3600 */
+  maxPartitionTime?: number;
 }
 
 function refused(what: string): ConclaveError {
@@ -161,7 +168,10 @@ export class BackupManager implements Manager {
         messageReceived: (v, from) => this.#received(v as Wire, from),
       });
       channel.addMembershipListener({
-        memberAdded: () => {},
+        // A member met again (a heal) learns what this node serves and ended while apart.
+        memberAdded: (member) => {
+          if (this.#started && member.ready) void this.#claim(member).catch(() => {});
+        },
         memberDisappeared: (member) => {
           const hex = member.id.hex;
           this.#bundles.delete(hex);
@@ -351,7 +361,7 @@ export class BackupManager implements Manager {
   }
 
   async invalidate(id: string): Promise<void> {
-    const session = this.store.invalidate(id, this.#options.clock.now() + 10 * 60_000);
+    const session = this.store.invalidate(id, this.#tombstoneUntil());
     const base = parseSessionId(id)?.base;
     if (base) this.#where.delete(base);
     if (!session) return;
@@ -454,6 +464,14 @@ export class BackupManager implements Manager {
     if (message.t === "places?" || message.t === "places") {
       return this.#placesMessage(message, from);
     }
+    if (message.t === "claims") {
+      checkClaims(message);
+      return this.#claimed(message, from);
+    }
+    if (message.t === "yield") {
+      checkDelta(message.d);
+      return this.#yielded(message.d);
+    }
     if (message.t === "copies") {
       if (!Array.isArray(message.c)) throw refused("copies is not a list");
       for (const copy of message.c) { // all or none: a bad one refuses the bundle
@@ -505,7 +523,7 @@ export class BackupManager implements Manager {
         return;
       case "gone":
         this.#where.delete(base);
-        this.store.invalidate(message.id, this.#options.clock.now() + 10 * 60_000);
+        this.store.invalidate(message.id, this.#tombstoneUntil());
         return;
       case "fetch?": {
         const session = this.store.get(message.id);
@@ -521,6 +539,58 @@ export class BackupManager implements Manager {
         return;
       }
     }
+  }
+
+  #tombstoneUntil(): number {
+    // As long as a partition may last, so that a heal never brings a session back.
+    return this.#options.clock.now() + (this.#options.maxPartitionTime ?? 3600) * 1000;
+  }
+
+  /** Tells `member` the sessions this node is primary of and the tombstones it holds. */
+  async #claim(member: Member): Promise<void> {
+    const me = this.#options.nodeId;
+    const primaries: [string, string | undefined][] = [];
+    for (const [base, place] of this.#where) {
+      if (place.primary === me && this.store.get(base)) primaries.push([base, place.backup]);
+    }
+    for (const claims of claimMessages(primaries, this.store.tombstones())) {
+      await this.#send([member], { cbm: 1, ctx: this.name, ...claims });
+    }
+  }
+
+  /** A met member's claims: its tombstones end sessions here; of two primaries one yields. */
+  #claimed(claims: Claims, from: Member): void {
+    const now = this.now();
+    const me = this.#options.nodeId;
+    const longest = now + (this.#options.maxPartitionTime ?? 3600) * 1000;
+    for (const [base, until] of claims.g) {
+      if (until <= now || this.store.isTombstoned(base)) continue;
+      this.store.invalidate(base, Math.min(until, longest));
+      this.#where.delete(base);
+    }
+    const yields: SessionDelta[] = [];
+    for (const [base, backup] of claims.c) {
+      if (this.store.isTombstoned(base)) continue; // the sender learns of it from this node's claims
+      const session = this.store.get(base);
+      if (this.#where.get(base)?.primary === me && session) {
+        if (keeper(me, from.id.hex) === me) continue; // the other yields to this node
+        yields.push(...splitDelta(this.store.full(session)));
+        this.#where.set(base, { primary: from.id.hex, backup: undefined });
+      } else this.#placed(base, base, { primary: from.id.hex, backup: backup ?? undefined });
+    }
+    // Not awaited: the sender's answers to these must not wait on this message's processing.
+    queueMicrotask(async () => {
+      for (const d of yields) {
+        await this.#send([from], { cbm: 1, ctx: this.name, t: "yield", d }).catch(() => {});
+      }
+    });
+  }
+
+  /** A copy yielded by the other primary: merged, and this node places one backup. */
+  #yielded(delta: SessionDelta): void {
+    const session = this.store.apply(delta, true);
+    // Not awaited, for the same reason: the copy to the new backup may go to the yielder.
+    if (session) queueMicrotask(() => void this.#takeOver(session).catch(() => {}));
   }
 
   /** Where a session lives now; a copy this node no longer needs (neither holder) is dropped. */

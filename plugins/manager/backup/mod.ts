@@ -40,6 +40,12 @@ export default definePlugin({
       min: 100,
       description: "How often idle sessions are expired, ms",
     },
+    maxPartitionTime: {
+      type: "integer",
+      default: 3600,
+      min: 1,
+      description: "Seconds an ended session's tombstone is kept, so that a heal cannot revive it",
+    },
     ...javaTuning(
       "mapSendOptions",
       "rpcTimeout",
@@ -52,6 +58,7 @@ export default definePlugin({
     return new BackupManager({
       ...managerBase(components, "BackupManager"),
       maxInactiveInterval: init.maxInactiveInterval,
+      maxPartitionTime: init.maxPartitionTime,
       maxActiveSessions: init.maxActiveSessions,
       processExpiresFrequency: init.processExpiresFrequency,
     });

@@ -26,6 +26,7 @@ import {
 import { checkDelta } from "../../../src/session/wire_check.ts";
 import { type SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 import { StateTransfer } from "./state_transfer.ts";
+import { AntiEntropy } from "./anti_entropy.ts";
 import { isWire, type Wire } from "./wire.ts";
 
 export { planChunks, STATE_CHUNK, STATE_CHUNK_BYTES, STATE_WINDOW } from "./state_transfer.ts";
@@ -44,6 +45,10 @@ export interface DeltaManagerOptions extends ManagerBase {
   processExpiresFrequency: number;
   /** The most sessions held at once; -1: no limit. @default -1 */
   maxActiveSessions?: number;
+  /** Seconds a tombstone is kept: the longest partition after which nothing comes back. @default 3600 */
+  maxPartitionTime?: number;
+  /** Seconds between anti-entropy rounds (0: only when a member (re)appears). @default 60 */
+  antiEntropyInterval?: number;
 }
 
 export class DeltaManager implements Manager {
@@ -54,6 +59,7 @@ export class DeltaManager implements Manager {
   #listening = false;
   #stopExpiry: Cancel | undefined;
   readonly #state: StateTransfer;
+  readonly #entropy: AntiEntropy;
   #listeners: SessionListener[] = [];
   /** Deltas waiting for the end of this turn of the event loop, and their one send. */
   #bundle = new TurnBundler<SessionDelta>((deltas) =>
@@ -71,6 +77,20 @@ export class DeltaManager implements Manager {
     this.#options = options;
     this.store = new SessionStore(options.nodeId);
     this.#state = new StateTransfer(options, this.store, this.counters);
+    this.#entropy = new AntiEntropy({
+      ...options,
+      store: this.store,
+      header: { cdm: 1, ctx: this.name },
+      interval: (options.antiEntropyInterval ?? 60) * 1000,
+      maxPartitionTime: this.#maxPartitionMs(),
+      apply: (delta) => this.#applyDelta(delta, true),
+      gone: (base, until) => {
+        if (this.store.isTombstoned(base)) return false;
+        const session = this.store.invalidate(base, until);
+        if (session) this.#fire(true, (l) => l.destroyed?.(session, "invalidated", true));
+        return true;
+      },
+    });
     // Listen from the start, so that a joiner asking before this manager started hears "busy"
     // instead of a silent acknowledgement and a stateTransferTimeout.
     this.#listen();
@@ -92,6 +112,22 @@ export class DeltaManager implements Manager {
     return this.counters.transferMs;
   }
 
+  /** Anti-entropy and conflict figures for the metrics. */
+  get stats(): Readonly<Record<string, number>> {
+    const { rounds, repaired, bytes } = this.#entropy.counters;
+    return {
+      conflicts: this.store.stats.conflicts,
+      antiEntropyRounds: rounds,
+      antiEntropyRepaired: repaired,
+      antiEntropyBytes: bytes,
+    };
+  }
+
+  /** Starts anti-entropy rounds with `member` now (it is also done on reconnection and periodically). */
+  antiEntropy(member: Member): Promise<number> {
+    return this.#entropy.round(member);
+  }
+
   now(): number {
     return this.#options.clock.now();
   }
@@ -102,12 +138,14 @@ export class DeltaManager implements Manager {
     const { clock, processExpiresFrequency } = this.#options;
     this.#stopExpiry = clock.setInterval(() => void this.expire(), processExpiresFrequency);
     await this.#state.fetch();
+    this.#entropy.start();
   }
 
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
     this.#stopExpiry?.();
+    this.#entropy.stop();
     if (this.#options.expireSessionsOnShutdown) {
       for (const session of [...this.store.sessions()]) await this.invalidate(session.id);
     }
@@ -285,8 +323,12 @@ export class DeltaManager implements Manager {
   }
 
   #tombstoneUntil(): number {
-    // Long enough for any delayed delta; bounded so tombstones do not pile up.
-    return this.#options.clock.now() + 10 * 60_000;
+    // As long as a partition may last, so anti-entropy after it never brings a session back.
+    return this.#options.clock.now() + this.#maxPartitionMs();
+  }
+
+  #maxPartitionMs(): number {
+    return (this.#options.maxPartitionTime ?? 3600) * 1000;
   }
 
   #listen(): void {
@@ -295,6 +337,14 @@ export class DeltaManager implements Manager {
     this.#options.channel.addChannelListener({
       accept: (value) => isWire(value, this.name),
       messageReceived: (value, sender) => this.#received(value as Wire, sender),
+    });
+    // Members that (re)appear compare stores: deltas lost while apart are repaired.
+    this.#options.channel.addMembershipListener({
+      memberAdded: (member) => {
+        // A joiner (not ready) receives the state instead.
+        if (this.#started && this.#state.ready && member.ready) this.#entropy.repair(member);
+      },
+      memberDisappeared: () => {},
     });
   }
 
@@ -332,12 +382,22 @@ export class DeltaManager implements Manager {
       case "state":
         this.#state.received(message);
         return;
+      case "ae":
+      case "aes":
+      case "aed":
+        this.#entropy.received(message, sender);
+        return;
     }
   }
 
-  #applyDelta(delta: SessionDelta): void {
-    const known = this.store.get(delta.id) !== undefined;
-    const session = this.store.apply(delta);
-    if (session) this.#announce(session, delta, !known, true);
+  /** Merges a peer's delta; true when it changed this node's store. */
+  #applyDelta(delta: SessionDelta, repair = false): boolean {
+    const before = this.store.get(delta.id);
+    const meta = before?.metaVersion;
+    const applied = this.store.stats.applied;
+    const session = this.store.apply(delta, repair);
+    if (session) this.#announce(session, delta, !before, true);
+    return session !== undefined &&
+      (!before || this.store.stats.applied > applied || session.metaVersion !== meta);
   }
 }

@@ -57,6 +57,20 @@ export default definePlugin({
       min: 100,
       description: "How often idle sessions are expired, ms",
     },
+    maxPartitionTime: {
+      type: "integer",
+      default: 3600,
+      min: 1,
+      description:
+        "Seconds an invalidated session's tombstone is kept: after a longer partition it may return",
+    },
+    antiEntropyInterval: {
+      type: "integer",
+      default: 60,
+      min: 0,
+      description:
+        "Seconds between digest comparisons with a random member (0: only on reconnection)",
+    },
     ...javaTuning(
       "sendAllSessions",
       "sendAllSessionsSize",
@@ -77,6 +91,8 @@ export default definePlugin({
       notifyListenersOnReplication: init.notifyListenersOnReplication,
       processExpiresFrequency: init.processExpiresFrequency,
       maxActiveSessions: init.maxActiveSessions,
+      maxPartitionTime: init.maxPartitionTime,
+      antiEntropyInterval: init.antiEntropyInterval,
     });
   },
 });

@@ -15,7 +15,9 @@ export type Wire =
   | { cdm: 1; ctx: string; t: "deltas"; d: SessionDelta[] }
   | { cdm: 1; ctx: string; t: "gone"; id: string; v: Version; why?: "invalidated" | "expired" }
   | { cdm: 1; ctx: string; t: "state?"; q: string }
-  | StateChunk;
+  | StateChunk
+  /** Anti-entropy (`anti_entropy.ts`). */
+  | ({ cdm: 1; ctx: string } & EntropyBody);
 
 /** One chunk of a state transfer. */
 export interface StateChunk {
@@ -39,3 +41,9 @@ export function isWire(value: unknown, ctx: string): value is Wire {
   return typeof value === "object" && value !== null && (value as Wire).cdm === 1 &&
     (value as Wire).ctx === ctx;
 }
+
+/** Anti-entropy's messages: a digest, the hashes of differing buckets, copies (and ids wanted). */
+export type EntropyBody =
+  | { t: "ae"; q: string; h: number[] }
+  | { t: "aes"; q: string; s: [number, [string, number][]][]; more?: true }
+  | { t: "aed"; q: string; d: SessionDelta[]; g: [string, number][]; w?: string[] };

@@ -111,6 +111,11 @@ export class MemoryMembership implements Membership, MemoryBeacon {
     return this.#local;
   }
 
+  /** This node's receiver port, by which the network isolates it. */
+  get port(): number {
+    return this.#local.port;
+  }
+
   getMembers(): readonly Member[] {
     return this.#table.members();
   }

@@ -14,6 +14,8 @@ import { ConclaveError } from "../../../src/errors.ts";
 
 /** A heartbeat listener on the network (the memory membership). */
 export interface MemoryBeacon {
+  /** The port of the beacon's node: an isolated node hears no heartbeats either. */
+  readonly port?: number;
   heard(member: Member): void;
   left(member: Member): void;
 }
@@ -122,7 +124,9 @@ export class MemoryNetwork {
   /** Tells every other beacon that `member` is alive. */
   heartbeat(member: Member, from: MemoryBeacon): void {
     if (this.#isolated.has(member.port)) return;
-    for (const beacon of [...this.#beacons]) if (beacon !== from) beacon.heard(member);
+    for (const beacon of [...this.#beacons]) {
+      if (beacon !== from && !this.#isolated.has(beacon.port ?? -1)) beacon.heard(member);
+    }
   }
 
   /** Tells every other beacon that `member` leaves (a graceful stop). */
