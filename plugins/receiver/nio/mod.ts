@@ -19,6 +19,9 @@ import { JAVA_SOCKET_OPTIONS, javaTuning } from "../../../src/kernel/tuning.ts";
 import { DEFAULT_MAX_FRAME_SIZE } from "../../../src/wire/frame.ts";
 import { NioReceiver } from "./receiver.ts";
 
+/** Enough for every node of a large cluster with pooled connections, and far from 1024 fds. */
+const DEFAULT_MAX_CONNECTIONS = 256;
+
 export { NioReceiver };
 export type { ReceiverStats } from "./receiver.ts";
 
@@ -60,6 +63,27 @@ export default definePlugin({
       min: 1,
       description: "ms a peer may leave its acknowledgements unread before it is cut off",
     },
+    maxConnections: {
+      type: "integer",
+      default: DEFAULT_MAX_CONNECTIONS,
+      min: 1,
+      description: "Connections held at once, handshaking or open; more are closed at once",
+    },
+    maxBufferedBytes: {
+      type: "integer",
+      default: 2 * DEFAULT_MAX_FRAME_SIZE,
+      min: 1024,
+      max: 2 ** 40,
+      description:
+        "Bytes held across all connections (unfinished frames, unprocessed messages); beyond it a connection waits",
+    },
+    frameTimeout: {
+      type: "integer",
+      default: 10_000,
+      min: 1,
+      description:
+        "ms to a connection's first complete frame, and from a frame's first bytes to its last",
+    },
     tls: TLS_ATTRIBUTE,
     ...javaTuning(
       ...JAVA_SOCKET_OPTIONS,
@@ -79,6 +103,9 @@ export default definePlugin({
       address: init.address,
       port: init.port,
       autoBind: init.autoBind,
+      maxConnections: init.maxConnections,
+      maxBufferedBytes: init.maxBufferedBytes,
+      frameTimeout: init.frameTimeout,
       ...connectionSettings(init, components),
     }),
 });
