@@ -113,9 +113,10 @@ export class InboundConnection {
         return;
       }
       this.#account();
-      if (options.budget.over && !this.#pausedForBudget && !this.#closed) {
+      const { budget } = options;
+      if (budget.over && this.#held > budget.reserve && !this.#pausedForBudget && !this.#closed) {
         this.#pausedForBudget = true;
-        options.budget.wait(this.#wake);
+        budget.wait(this.#wake);
       }
       this.#flow();
     });
@@ -239,9 +240,9 @@ export class InboundConnection {
   /** Brings the budget up to what this connection holds now. */
   #account(): void {
     const held = (this.#closed ? 0 : this.#decoder.pending) + this.#queuedBytes;
-    const delta = held - this.#held;
+    const before = this.#held;
     this.#held = held;
-    if (delta !== 0) this.#options.budget.change(delta);
+    if (held !== before) this.#options.budget.change(before, held);
   }
 
   /** Pauses or resumes the socket for the reasons that hold, and runs the frame clock to match. */

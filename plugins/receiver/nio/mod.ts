@@ -13,6 +13,8 @@
  *
  * @module
  */
+import { ConclaveError } from "../../../src/errors.ts";
+import type { Components } from "../../../src/interfaces/plugin.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
 import { connectionSettings, TLS_ATTRIBUTE } from "../../../src/kernel/tls.ts";
 import { JAVA_SOCKET_OPTIONS, javaTuning } from "../../../src/kernel/tuning.ts";
@@ -71,11 +73,11 @@ export default definePlugin({
     },
     maxBufferedBytes: {
       type: "integer",
-      default: 2 * DEFAULT_MAX_FRAME_SIZE,
-      min: 1024,
+      default: 0,
+      min: 0,
       max: 2 ** 40,
       description:
-        "Bytes held across all connections (unfinished frames, unprocessed messages); beyond it a connection waits",
+        "Bytes held across all connections (unfinished frames, unprocessed messages), at least 2 x maxFrameSize; 0: 2 x maxFrameSize. Beyond it a connection waits",
     },
     frameTimeout: {
       type: "integer",
@@ -104,8 +106,26 @@ export default definePlugin({
       port: init.port,
       autoBind: init.autoBind,
       maxConnections: init.maxConnections,
-      maxBufferedBytes: init.maxBufferedBytes,
+      maxBufferedBytes: bufferedBytes(init, components),
       frameTimeout: init.frameTimeout,
       ...connectionSettings(init, components),
     }),
 });
+
+/** `maxBufferedBytes`: room for one whole frame in the shared pool (half of it) at least. */
+function bufferedBytes(
+  init: { maxBufferedBytes: number; maxFrameSize: number },
+  components: Components,
+): number {
+  const least = 2 * init.maxFrameSize;
+  if (init.maxBufferedBytes === 0) return least;
+  if (init.maxBufferedBytes >= least) return init.maxBufferedBytes;
+  const expected = `0 or at least 2 x maxFrameSize (${least}), so that a whole frame always fits`;
+  throw components.invalid?.(
+    "maxBufferedBytes",
+    String(init.maxBufferedBytes),
+    expected,
+    "CONFIG_ERR_RANGE",
+  ) ??
+    new ConclaveError("CONFIG_ERR_RANGE", `Invalid maxBufferedBytes: expected ${expected}`);
+}

@@ -65,7 +65,7 @@ export class NioReceiver implements Receiver {
 
   constructor(options: NioReceiverOptions) {
     this.#options = options;
-    this.#budget = new ByteBudget(options.maxBufferedBytes);
+    this.#budget = new ByteBudget(options.maxBufferedBytes, options.maxConnections);
     this.#badInput = new RateLimitedLog(
       options.logger,
       options.clock,
