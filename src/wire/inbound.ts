@@ -51,6 +51,8 @@ export interface InboundOptions {
   /** Reports the error that closes the connection (the receiver counts and logs it). */
   onError: (error: Error, fields: Record<string, unknown>) => void;
   onMessage: () => void;
+  /** The connection stopped reading until the budget has room. */
+  onWait: () => void;
   onClose: (connection: InboundConnection) => void;
 }
 
@@ -117,6 +119,7 @@ export class InboundConnection {
       if (budget.over && this.#held > budget.reserve && !this.#pausedForBudget && !this.#closed) {
         this.#pausedForBudget = true;
         budget.wait(this.#wake);
+        options.onWait();
       }
       this.#flow();
     });

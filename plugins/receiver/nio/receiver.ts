@@ -46,6 +46,8 @@ export interface ReceiverStats {
   /** Bytes held against `maxBufferedBytes`, and connections waiting for room in it. */
   bufferedBytes: number;
   waitingForBuffer: number;
+  /** Times a connection stopped reading for the budget. */
+  bufferWaits: number;
 }
 
 const WILDCARDS = new Set(["0.0.0.0", "::", "*"]);
@@ -62,6 +64,8 @@ export class NioReceiver implements Receiver {
   #budget: ByteBudget;
   #badInput: RateLimitedLog;
   #messages = 0;
+  #budgetWaits = 0;
+  #lastWaitLog = -Infinity;
 
   constructor(options: NioReceiverOptions) {
     this.#options = options;
@@ -87,6 +91,7 @@ export class NioReceiver implements Receiver {
       handshaking: this.#handshaking.size,
       bufferedBytes: this.#budget.used,
       waitingForBuffer: this.#budget.waiting,
+      bufferWaits: this.#budgetWaits,
     };
   }
 
@@ -234,12 +239,25 @@ export class NioReceiver implements Receiver {
       handler,
       onError: (error, fields) => this.#badInput.report(error, fields),
       onMessage: () => this.#messages++,
+      onWait: () => this.#waited(),
       onClose: (c) => this.#connections.delete(c),
     });
     this.#connections.add(connection);
     logger.debug(
       { remote: connection.remote, peer: socket.peer?.commonName },
       "Connection accepted",
+    );
+  }
+
+  /** Counts a wait for the byte budget; says so at info at most once per interval. */
+  #waited(): void {
+    this.#budgetWaits++;
+    const now = this.#options.clock.now();
+    if (now - this.#lastWaitLog < BAD_INPUT_LOG_INTERVAL) return;
+    this.#lastWaitLog = now;
+    this.#options.logger.info(
+      { bufferedBytes: this.#budget.used, waiting: this.#budget.waiting, waits: this.#budgetWaits },
+      "maxBufferedBytes reached: connections beyond their reserve stop being read until others release bytes",
     );
   }
 
