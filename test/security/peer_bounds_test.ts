@@ -13,7 +13,7 @@ import { loadConfig } from "../../src/kernel/config/load.ts";
 import { silentLogger } from "../../src/kernel/log.ts";
 import { type ClusterNode, startNode } from "../../src/node/node.ts";
 import { captureLogger } from "../../src/testing/capture_logger.ts";
-import { REPO_ROOT, seesAMember } from "../../src/testing/memory_config.ts";
+import { memoryChannel, REPO_ROOT, seesAMember } from "../../src/testing/memory_config.ts";
 import { tcpMember } from "../../src/testing/tcp_harness.ts";
 import { encodeMessageHeader } from "../../src/wire/envelope.ts";
 import { encodeFrame } from "../../src/wire/frame.ts";
@@ -22,30 +22,27 @@ const KiB = 1024;
 const MAX_CONNECTIONS = 24;
 const ATTACK_CONNECTIONS = 60;
 
+/** The counter app on an in-memory membership, replicating over TCP with a bounded receiver. */
 function config(network: string, jvmRoute: string) {
+  const receiver = {
+    className: "NioReceiver",
+    port: 0,
+    maxConnections: MAX_CONNECTIONS,
+    maxFrameSize: 256 * KiB,
+    maxBufferedBytes: 512 * KiB,
+    frameTimeout: 120_000, // the real clock: nothing may time out during the test
+  };
+  const channel = {
+    ...memoryChannel(network),
+    receiver,
+    sender: { className: "ReplicationTransmitter" },
+  };
   return loadConfig({
     jvmRoute,
     http: { host: "127.0.0.1", port: 0 },
     apps: [{ path: "/", module: "./examples/session-counter/app.ts", distributable: true }],
-    cluster: {
-      className: "SimpleTcpCluster",
-      channelSendOptions: 6, // sync-ack: a response is sent once the other node applied it
-      channel: {
-        className: "GroupChannel",
-        membership: { className: "MemoryMembership", network },
-        receiver: {
-          className: "NioReceiver",
-          address: "127.0.0.1",
-          port: 0,
-          maxConnections: MAX_CONNECTIONS,
-          maxFrameSize: 256 * KiB,
-          maxBufferedBytes: 512 * KiB,
-          frameTimeout: 120_000, // the real clock: nothing may time out during the test
-        },
-        sender: { className: "ReplicationTransmitter" },
-        interceptors: [],
-      },
-    },
+    // sync-ack: a response is sent once the other node applied it
+    cluster: { className: "SimpleTcpCluster", channelSendOptions: 6, channel },
   }, { baseDir: REPO_ROOT });
 }
 
