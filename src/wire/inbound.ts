@@ -51,6 +51,8 @@ export interface InboundOptions {
   /** Reports the error that closes the connection (the receiver counts and logs it). */
   onError: (error: Error, fields: Record<string, unknown>) => void;
   onMessage: () => void;
+  /** Reports a message whose processing failed when its sender asked for no synchronized ack. */
+  onProcessingError: (error: unknown, fields: Record<string, unknown>) => void;
   /** The connection stopped reading until the budget has room. */
   onWait: () => void;
   onClose: (connection: InboundConnection) => void;
@@ -226,10 +228,7 @@ export class InboundConnection {
         const text = error instanceof Error ? error.message : String(error);
         if (sync) this.#writer.write([encodeFrame(encodeFailHeader(seq, code, text))]);
         else {
-          this.#options.logger.warn(
-            { member: message.address.name, code, err: error },
-            "Processing a message failed; the sender asked for no synchronized ack",
-          );
+          this.#options.onProcessingError(error, { member: message.address.name });
         }
       }
     }

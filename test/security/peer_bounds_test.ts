@@ -1,8 +1,9 @@
 /**
  * Issue 14, "peers are unbounded", on a two-node cluster over TCP on 127.0.0.1: an attacker holds
  * more connections than `maxConnections` and half-sent frames beyond `maxBufferedBytes` on one
- * node's receiver; the extra connections are closed and logged once, and meanwhile that node's
- * HTTP answers and sessions keep replicating both ways over the connections the nodes hold.
+ * node's receiver, and sends junk payloads in well-formed frames; the extra connections are closed,
+ * each kind of bad input is logged once, and meanwhile that node's HTTP answers and sessions keep
+ * replicating both ways over the connections the nodes hold.
  */
 import assert from "node:assert/strict";
 import net from "node:net";
@@ -134,6 +135,21 @@ describe("a node whose receiver an attacker holds past its bounds", () => {
       assert.equal(await count(n2), ++counter);
       assert.equal(await count(n1), ++counter);
     }
+    // Junk payloads in well-formed frames: counted, and one warn line per kind of line.
+    const junker = open[open.length - 1].socket;
+    const junkFrames = Array.from({ length: 200 }, (_, i) =>
+      encodeFrame(
+        encodeMessageHeader(i + 1, 0, Date.now(), UniqueId.random(), tcpMember("x", 1)),
+        new Uint8Array([0xff]), // not CBOR
+      ));
+    const failuresBefore = n2.channel.stats.decodeFailures;
+    junker.write(Buffer.concat(junkFrames));
+    await until(() => n2.channel.stats.decodeFailures === failuresBefore + 200, "200 junk frames");
+    const warned = (msg: string) =>
+      logs.lines.filter((l) => l.level === 40 && String(l.msg).startsWith(msg)).length;
+    assert.equal(warned("Message payload dropped"), 1);
+    assert.equal(warned("Processing a message failed"), 1);
+
     assert.ok(open.every((a) => !a.closed), "the attacker still holds its connections");
     assert.equal(logs.lines.filter((l) => budget.test(String(l.msg))).length, 1);
     assert.equal(

@@ -41,6 +41,8 @@ export interface ReceiverStats {
   messages: number;
   /** Closed connections by error code (`WIRE_ERR_MALFORMED`, `TLS_ERR_REFUSED`, ...). */
   errors: Record<string, number>;
+  /** Messages whose processing failed, by code, when the sender asked for no synchronized ack. */
+  processingErrors: Record<string, number>;
   /** Connections still in their channel handshake. */
   handshaking: number;
   /** Bytes held against `maxBufferedBytes`, and connections waiting for room in it. */
@@ -63,6 +65,7 @@ export class NioReceiver implements Receiver {
   #handshaking = new Set<StreamSocket>();
   #budget: ByteBudget;
   #badInput: RateLimitedLog;
+  #unprocessed: RateLimitedLog;
   #messages = 0;
   #budgetWaits = 0;
   #lastWaitLog = -Infinity;
@@ -74,6 +77,12 @@ export class NioReceiver implements Receiver {
       options.logger,
       options.clock,
       "Bad input on the receiver; connection closed",
+      BAD_INPUT_LOG_INTERVAL,
+    );
+    this.#unprocessed = new RateLimitedLog(
+      options.logger,
+      options.clock,
+      "Processing a message failed; the sender asked for no synchronized ack",
       BAD_INPUT_LOG_INTERVAL,
     );
   }
@@ -88,6 +97,7 @@ export class NioReceiver implements Receiver {
       connections: this.#connections.size,
       messages: this.#messages,
       errors: { ...this.#badInput.counts },
+      processingErrors: { ...this.#unprocessed.counts },
       handshaking: this.#handshaking.size,
       bufferedBytes: this.#budget.used,
       waitingForBuffer: this.#budget.waiting,
@@ -240,6 +250,7 @@ export class NioReceiver implements Receiver {
       onError: (error, fields) => this.#badInput.report(error, fields),
       onMessage: () => this.#messages++,
       onWait: () => this.#waited(),
+      onProcessingError: (error, fields) => this.#unprocessed.report(error, fields),
       onClose: (c) => this.#connections.delete(c),
     });
     this.#connections.add(connection);
