@@ -130,6 +130,8 @@ export class NioReceiver implements Receiver {
           host: WILDCARDS.has(host) ? (host === "::" ? "::" : "0.0.0.0") : host,
           port: p,
           tls: this.#options.tls,
+          maxTlsConnections: this.#options.maxConnections,
+          tlsHandshakeTimeout: this.#options.frameTimeout,
           onRejected: (error, remote) => this.#rejected(error, remote),
         }, (socket) => this.#accept(socket, handler));
         break;
@@ -273,6 +275,10 @@ export class NioReceiver implements Receiver {
   }
 
   #rejected(error: Error, remote: string): void {
+    if (error instanceof ConclaveError) { // the socket layer's own (WIRE_ERR_CONNECTION_LIMIT)
+      this.#badInput.report(error, { remote });
+      return;
+    }
     // Plain bytes on a TLS port fail the handshake as a malformed record, not as a refusal.
     const code: ErrorCode =
       /wrong.version|http.request|unknown.protocol|record|packet.length/i.test(
