@@ -152,6 +152,7 @@ async function receiverRole(transports: Transport[]): Promise<void> {
     const id = UniqueId.random();
     const receiver = await receiverPlugin.create(
       {
+        ...attributeDefaults(receiverPlugin.attributes),
         address: "127.0.0.1",
         port: 0,
         autoBind: 1,

@@ -204,6 +204,17 @@ export const ERROR_CODES = {
       "A message names another member than its connection proved (the secret handshake's id, or the certificate's name)",
     fix: "Issue each node a certificate named after its jvmRoute (`conclave certs --nodes`)",
   },
+  WIRE_ERR_CONNECTION_LIMIT: {
+    meaning: "The receiver already held `maxConnections` connections; a new one was closed at once",
+    fix:
+      "Someone holds many connections to the receiver port; find the source, or raise `maxConnections`",
+  },
+  WIRE_ERR_FRAME_TIMEOUT: {
+    meaning:
+      "A connection sent no complete frame within `frameTimeout` of connecting, or left a started frame unfinished that long; it was closed",
+    fix:
+      "A slow or stalled peer, or one holding connections open; raise `frameTimeout` for slow links",
+  },
   WIRE_ERR_TLS_EXPECTED: {
     meaning:
       "A TLS client connected to a receiver without TLS, or plain bytes reached a TLS receiver",

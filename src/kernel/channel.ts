@@ -13,6 +13,7 @@ import { UniqueId } from "../interfaces/unique_id.ts";
 import { decodeValue, encodeValue } from "./codec.ts";
 import { ConclaveError } from "../errors.ts";
 import { InterceptorBase } from "./interceptor_base.ts";
+import { RateLimitedLog } from "./rate_limited_log.ts";
 
 /** Receives application messages. `accept` (default: all) filters before `messageReceived`. */
 export interface ChannelListener {
@@ -69,6 +70,8 @@ export class GroupChannel extends InterceptorBase {
   #stack: readonly Interceptor[];
   #names: readonly string[];
   #log: Logger;
+  /** Undecodable payloads: counted, logged at most once per code per 10 s (a peer can flood). */
+  #undecodable: RateLimitedLog;
   #clock: Clock;
   #heartbeat: boolean;
   #heartbeatSleeptime: number;
@@ -95,6 +98,7 @@ export class GroupChannel extends InterceptorBase {
     this.#names = init.interceptorNames ?? init.interceptors.map((i) => i.constructor.name);
     this.#log = init.logger;
     this.#clock = init.clock;
+    this.#undecodable = new RateLimitedLog(init.logger, init.clock, "Message payload dropped");
     this.#heartbeat = init.heartbeat ?? true;
     this.#heartbeatSleeptime = init.heartbeatSleeptime ?? 5000;
     this.#optionCheck = init.optionCheck ?? true;
@@ -185,7 +189,7 @@ export class GroupChannel extends InterceptorBase {
         value = decodeValue(message.payload);
       } catch (err) {
         this.stats.decodeFailures++;
-        this.#log.warn({ err, member: message.address.name }, "Message payload dropped");
+        this.#undecodable.report(err, { member: message.address.name });
         throw err;
       }
     }

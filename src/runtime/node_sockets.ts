@@ -164,8 +164,22 @@ export const nodeSockets: SocketProvider = {
         ...tlsContext(material),
         requestCert: material.requireClientCert,
         rejectUnauthorized: material.requireClientCert,
+        ...(options.tlsHandshakeTimeout ? { handshakeTimeout: options.tlsHandshakeTimeout } : {}),
       }, (socket) => onConnection(new NodeStreamSocket(socket)))
       : net.createServer((socket) => onConnection(new NodeStreamSocket(socket)));
+    // TLS connections hold a descriptor from their first byte, before the receiver sees them:
+    // the runtime closes those beyond the limit before their handshake.
+    const limit = options.maxTlsConnections;
+    if (material && limit !== undefined) {
+      server.maxConnections = limit;
+      server.on("drop", (data?: { remoteAddress?: string; remotePort?: number }) => {
+        const error = new ConclaveError(
+          "WIRE_ERR_CONNECTION_LIMIT",
+          `${limit} TLS connections already held (maxConnections); a new one was closed`,
+        );
+        options.onRejected?.(error, `${data?.remoteAddress}:${data?.remotePort}`);
+      });
+    }
     server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
       options.onRejected?.(error, `${socket.remoteAddress}:${socket.remotePort}`);
       socket.destroy();

@@ -70,6 +70,12 @@ export interface ListenOptions {
   host: string;
   port: number;
   tls?: TlsMaterial;
+  /**
+   * TLS only: connections held at once, in their handshake or handed over (more are closed and
+   * rejected with WIRE_ERR_CONNECTION_LIMIT), and ms a handshake may take.
+   */
+  maxTlsConnections?: number;
+  tlsHandshakeTimeout?: number;
   /** A connection that failed before it was handed over (a refused TLS handshake). */
   onRejected?: (error: Error, remote: string) => void;
 }

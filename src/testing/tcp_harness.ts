@@ -75,13 +75,16 @@ export function loopbackReceiver(
   components = testComponents(),
   address = "127.0.0.1",
 ): Promise<Receiver> {
-  return Promise.resolve(receiverPlugin.create({
-    address,
-    port,
-    autoBind: 1,
-    maxFrameSize: 1 << 20,
-    timeout: 3000,
-  }, components));
+  return Promise.resolve(
+    receiverPlugin.create({
+      ...attributeDefaults(receiverPlugin.attributes),
+      address,
+      port,
+      autoBind: 1,
+      maxFrameSize: 1 << 20,
+      timeout: 3000,
+    }, components),
+  );
 }
 
 /** Which sender to build: the transport alone, or ReplicationTransmitter around it. */
@@ -104,6 +107,7 @@ export function tcpTransportHarness(
     self: tcpMember("127.0.0.1", 1, tls ? "node2" : "self"),
     async receiver(init) {
       const receiver = await receiverPlugin.create({
+        ...attributeDefaults(receiverPlugin.attributes),
         address: "127.0.0.1",
         port: init?.port ?? 0,
         autoBind: 100,

@@ -5,6 +5,11 @@
  * previous one's processing settled. That is what makes "in the order sent" hold for listeners
  * that await, and it bounds the work one peer can pile up (reading pauses when the queue is long).
  *
+ * What a peer can hold is bounded: its bytes count against the receiver's shared budget (reading
+ * pauses while the budget is spent), and a connection that has not completed its first frame, or
+ * a started frame, within `frameTimeout` is cut (slowloris). A connection that waited for the
+ * budget gets a fresh deadline when it may read again.
+ *
  * @module
  */
 import type { Clock } from "../interfaces/clock.ts";
@@ -22,6 +27,7 @@ import {
   encodeVersionHeader,
   FrameType,
 } from "./envelope.ts";
+import type { ByteBudget } from "./budget.ts";
 import { encodeFrame, FrameDecoder } from "./frame.ts";
 import { FrameWriter } from "./writer.ts";
 
@@ -37,10 +43,18 @@ export interface InboundOptions {
   maxFrameSize: number;
   /** How long a peer may leave our ACKs unread before it is cut off. */
   timeout: number;
+  /** ms to the first complete frame, and from a frame's first bytes to its last. */
+  frameTimeout: number;
+  /** Bytes held across all connections of the receiver. */
+  budget: ByteBudget;
   handler: MessageHandler;
-  /** Counts errors by code, for the receiver's statistics. */
-  onError: (code: string) => void;
+  /** Reports the error that closes the connection (the receiver counts and logs it). */
+  onError: (error: Error, fields: Record<string, unknown>) => void;
   onMessage: () => void;
+  /** Reports a message whose processing failed when its sender asked for no synchronized ack. */
+  onProcessingError: (error: unknown, fields: Record<string, unknown>) => void;
+  /** The connection stopped reading until the budget has room. */
+  onWait: () => void;
   onClose: (connection: InboundConnection) => void;
 }
 
@@ -58,7 +72,20 @@ export class InboundConnection {
   #member: Member | undefined;
   #queue: Queued[] = [];
   #draining = false;
-  #paused = false;
+  #queuedBytes = 0;
+  /** Bytes counted against the budget. */
+  #held = 0;
+  #pausedForQueue = false;
+  #pausedForBudget = false;
+  #socketPaused = false;
+  /** A whole frame arrived on this connection. */
+  #framed = false;
+  #frameTimer: (() => void) | undefined;
+  #wake = () => {
+    this.#pausedForBudget = false;
+    this.#stopTimer(); // the wait was not the peer's doing: its frame gets a fresh deadline
+    this.#flow();
+  };
   #closed = false;
   #endGracefully = false;
 
@@ -82,11 +109,21 @@ export class InboundConnection {
       (header, payload) => this.#onFrame(header, payload),
     );
     socket.onData((chunk) => {
+      if (this.#closed) return;
       try {
         this.#decoder.push(chunk);
       } catch (error) {
         this.#fail(error as Error);
+        return;
       }
+      this.#account();
+      const { budget } = options;
+      if (budget.over && this.#held > budget.reserve && !this.#pausedForBudget && !this.#closed) {
+        this.#pausedForBudget = true;
+        budget.wait(this.#wake);
+        options.onWait();
+      }
+      this.#flow();
     });
     socket.onClose((error) => {
       // A coded close reason is the peer's doing (a record that failed its check): count it.
@@ -98,6 +135,7 @@ export class InboundConnection {
       }
       this.close();
     });
+    this.#flow(); // the clock to the first frame starts now
   }
 
   /** The member on the other end, once its first message named it. */
@@ -108,6 +146,9 @@ export class InboundConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#options.budget.cancel(this.#wake);
+    this.#flow();
+    this.#account();
     this.#writer.close(new Error("connection closed"));
     if (this.#endGracefully) this.#socket.end();
     else this.#socket.destroy();
@@ -143,6 +184,8 @@ export class InboundConnection {
       );
     }
     this.#options.onMessage();
+    this.#framed = true;
+    this.#stopTimer(); // the next frame gets its own time
     const { options, seq } = header;
     if ((options & SendOptions.USE_ACK) !== 0 && (options & SendOptions.SYNCHRONIZED_ACK) === 0) {
       this.#writer.write([encodeFrame(encodeAckHeader(seq))]); // read: ack before processing
@@ -157,9 +200,10 @@ export class InboundConnection {
         payload,
       },
     });
-    if (this.#queue.length >= HIGH_WATER && !this.#paused) {
-      this.#paused = true;
-      this.#socket.pause();
+    this.#queuedBytes += payload.length;
+    if (this.#queue.length >= HIGH_WATER && !this.#pausedForQueue) {
+      this.#pausedForQueue = true;
+      this.#flow();
     }
     if (!this.#draining) void this.#drain();
   }
@@ -168,9 +212,11 @@ export class InboundConnection {
     this.#draining = true;
     while (this.#queue.length > 0) {
       const { message, seq } = this.#queue.shift() as Queued;
-      if (this.#paused && this.#queue.length <= LOW_WATER && !this.#closed) {
-        this.#paused = false;
-        this.#socket.resume();
+      this.#queuedBytes -= message.payload.length;
+      this.#account();
+      if (this.#pausedForQueue && this.#queue.length <= LOW_WATER) {
+        this.#pausedForQueue = false;
+        this.#flow();
       }
       const sync = (message.options & (SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK)) ===
         (SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK);
@@ -182,10 +228,7 @@ export class InboundConnection {
         const text = error instanceof Error ? error.message : String(error);
         if (sync) this.#writer.write([encodeFrame(encodeFailHeader(seq, code, text))]);
         else {
-          this.#options.logger.warn(
-            { member: message.address.name, code, err: error },
-            "Processing a message failed; the sender asked for no synchronized ack",
-          );
+          this.#options.onProcessingError(error, { member: message.address.name });
         }
       }
     }
@@ -193,14 +236,48 @@ export class InboundConnection {
   }
 
   #report(error: Error): void {
-    const code = error instanceof ConclaveError ? error.code : "ERROR";
-    this.#options.onError(code);
-    this.#options.logger.warn({
-      remote: this.remote,
-      member: this.#member?.name,
-      code,
-      err: error.message,
-    }, "Bad input on a receiver connection; connection closed");
+    this.#options.onError(error, { remote: this.remote, member: this.#member?.name });
+  }
+
+  /** Brings the budget up to what this connection holds now. */
+  #account(): void {
+    const held = (this.#closed ? 0 : this.#decoder.pending) + this.#queuedBytes;
+    const before = this.#held;
+    this.#held = held;
+    if (held !== before) this.#options.budget.change(before, held);
+  }
+
+  /** Pauses or resumes the socket for the reasons that hold, and runs the frame clock to match. */
+  #flow(): void {
+    const pause = !this.#closed && (this.#pausedForQueue || this.#pausedForBudget);
+    if (pause !== this.#socketPaused) {
+      this.#socketPaused = pause;
+      if (pause) this.#socket.pause();
+      else if (!this.#closed) this.#socket.resume();
+    }
+    const waitingForPeer = !this.#framed || this.#decoder.pending > 0;
+    // Waiting for the budget keeps the clock running: every byte held has a deadline, so the
+    // budget always frees up; waiting for our own handler stops it.
+    if (this.#closed || this.#pausedForQueue || !waitingForPeer) this.#stopTimer();
+    else if (!this.#frameTimer) {
+      const { clock, frameTimeout } = this.#options;
+      this.#frameTimer = clock.setTimeout(() => {
+        this.#frameTimer = undefined;
+        this.#fail(
+          new ConclaveError(
+            "WIRE_ERR_FRAME_TIMEOUT",
+            this.#framed
+              ? `A frame from ${this.remote} was not complete ${frameTimeout} ms after its first bytes (${this.#decoder.pending} bytes held); expected it within frameTimeout`
+              : `No complete frame from ${this.remote} within ${frameTimeout} ms of connecting; expected one within frameTimeout`,
+          ),
+        );
+      }, frameTimeout);
+    }
+  }
+
+  #stopTimer(): void {
+    this.#frameTimer?.();
+    this.#frameTimer = undefined;
   }
 
   #fail(error: Error): void {

@@ -24,6 +24,7 @@ async function startReceiver(options: { tls?: boolean; maxFrameSize?: number } =
   const { logger, lines } = captureLogger();
   const got: ChannelMessage[] = [];
   const receiver = await receiverPlugin.create({
+    ...attributeDefaults(receiverPlugin.attributes),
     address: "127.0.0.1",
     port: 0,
     autoBind: 1,

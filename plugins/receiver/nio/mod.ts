@@ -13,11 +13,16 @@
  *
  * @module
  */
+import { ConclaveError } from "../../../src/errors.ts";
+import type { Components } from "../../../src/interfaces/plugin.ts";
 import { definePlugin } from "../../../src/kernel/plugin.ts";
 import { connectionSettings, TLS_ATTRIBUTE } from "../../../src/kernel/tls.ts";
 import { JAVA_SOCKET_OPTIONS, javaTuning } from "../../../src/kernel/tuning.ts";
 import { DEFAULT_MAX_FRAME_SIZE } from "../../../src/wire/frame.ts";
 import { NioReceiver } from "./receiver.ts";
+
+/** Enough for every node of a large cluster with pooled connections, and far from 1024 fds. */
+const DEFAULT_MAX_CONNECTIONS = 256;
 
 export { NioReceiver };
 export type { ReceiverStats } from "./receiver.ts";
@@ -60,6 +65,27 @@ export default definePlugin({
       min: 1,
       description: "ms a peer may leave its acknowledgements unread before it is cut off",
     },
+    maxConnections: {
+      type: "integer",
+      default: DEFAULT_MAX_CONNECTIONS,
+      min: 1,
+      description: "Connections held at once, handshaking or open; more are closed at once",
+    },
+    maxBufferedBytes: {
+      type: "integer",
+      default: 0,
+      min: 0,
+      max: 2 ** 40,
+      description:
+        "Bytes held across all connections (unfinished frames, unprocessed messages), at least 2 x maxFrameSize; 0: 2 x maxFrameSize. Beyond it a connection waits",
+    },
+    frameTimeout: {
+      type: "integer",
+      default: 10_000,
+      min: 1,
+      description:
+        "ms to a connection's first complete frame, and from a frame's first bytes to its last",
+    },
     tls: TLS_ATTRIBUTE,
     ...javaTuning(
       ...JAVA_SOCKET_OPTIONS,
@@ -79,6 +105,27 @@ export default definePlugin({
       address: init.address,
       port: init.port,
       autoBind: init.autoBind,
+      maxConnections: init.maxConnections,
+      maxBufferedBytes: bufferedBytes(init, components),
+      frameTimeout: init.frameTimeout,
       ...connectionSettings(init, components),
     }),
 });
+
+/** `maxBufferedBytes`: room for one whole frame in the shared pool (half of it) at least. */
+function bufferedBytes(
+  init: { maxBufferedBytes: number; maxFrameSize: number },
+  components: Components,
+): number {
+  const least = 2 * init.maxFrameSize;
+  if (init.maxBufferedBytes === 0) return least;
+  if (init.maxBufferedBytes >= least) return init.maxBufferedBytes;
+  const expected = `0 or at least 2 x maxFrameSize (${least}), so that a whole frame always fits`;
+  throw components.invalid?.(
+    "maxBufferedBytes",
+    String(init.maxBufferedBytes),
+    expected,
+    "CONFIG_ERR_RANGE",
+  ) ??
+    new ConclaveError("CONFIG_ERR_RANGE", `Invalid maxBufferedBytes: expected ${expected}`);
+}

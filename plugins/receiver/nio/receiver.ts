@@ -6,9 +6,11 @@
 import { networkInterfaces } from "node:os";
 import type { MessageHandler, Receiver } from "../../../src/interfaces/transport.ts";
 import type { UniqueId } from "../../../src/interfaces/unique_id.ts";
-import { ConclaveError } from "../../../src/errors.ts";
+import { ConclaveError, type ErrorCode } from "../../../src/errors.ts";
+import { RateLimitedLog } from "../../../src/kernel/rate_limited_log.ts";
 import type { ConnectionSettings } from "../../../src/kernel/tls.ts";
 import type { StreamServer, StreamSocket } from "../../../src/runtime/sockets.ts";
+import { ByteBudget } from "../../../src/wire/budget.ts";
 import { InboundConnection } from "../../../src/wire/inbound.ts";
 import {
   acceptSecure,
@@ -18,13 +20,19 @@ import {
   MAX_PENDING_HANDSHAKES,
 } from "../../../src/wire/secure/channel_security.ts";
 
-/** At most one warning per this many ms about refused handshakes; the rest are counted. */
-const REFUSAL_LOG_INTERVAL = 10_000;
+/** At most one warning per code per this many ms about bad input; the rest are counted. */
+const BAD_INPUT_LOG_INTERVAL = 10_000;
 
 export interface NioReceiverOptions extends ConnectionSettings {
   address: string;
   port: number;
   autoBind: number;
+  /** Connections held at once (in their handshake or open); more are closed at once. */
+  maxConnections: number;
+  /** Bytes held across all connections: unfinished frames and messages not yet processed. */
+  maxBufferedBytes: number;
+  /** ms to a connection's first complete frame, and from a frame's first bytes to its last. */
+  frameTimeout: number;
 }
 
 /** Counters for the status endpoint and for tests. */
@@ -33,6 +41,15 @@ export interface ReceiverStats {
   messages: number;
   /** Closed connections by error code (`WIRE_ERR_MALFORMED`, `TLS_ERR_REFUSED`, ...). */
   errors: Record<string, number>;
+  /** Messages whose processing failed, by code, when the sender asked for no synchronized ack. */
+  processingErrors: Record<string, number>;
+  /** Connections still in their channel handshake. */
+  handshaking: number;
+  /** Bytes held against `maxBufferedBytes`, and connections waiting for room in it. */
+  bufferedBytes: number;
+  waitingForBuffer: number;
+  /** Times a connection stopped reading for the budget. */
+  bufferWaits: number;
 }
 
 const WILDCARDS = new Set(["0.0.0.0", "::", "*"]);
@@ -46,11 +63,28 @@ export class NioReceiver implements Receiver {
   #security: ChannelSecurity | undefined;
   /** Raw sockets still in their channel handshake. */
   #handshaking = new Set<StreamSocket>();
-  #lastRefusalLog = -Infinity;
-  #stats: ReceiverStats = { connections: 0, messages: 0, errors: {} };
+  #budget: ByteBudget;
+  #badInput: RateLimitedLog;
+  #unprocessed: RateLimitedLog;
+  #messages = 0;
+  #budgetWaits = 0;
+  #lastWaitLog = -Infinity;
 
   constructor(options: NioReceiverOptions) {
     this.#options = options;
+    this.#budget = new ByteBudget(options.maxBufferedBytes, options.maxConnections);
+    this.#badInput = new RateLimitedLog(
+      options.logger,
+      options.clock,
+      "Bad input on the receiver; connection closed",
+      BAD_INPUT_LOG_INTERVAL,
+    );
+    this.#unprocessed = new RateLimitedLog(
+      options.logger,
+      options.clock,
+      "Processing a message failed; the sender asked for no synchronized ack",
+      BAD_INPUT_LOG_INTERVAL,
+    );
   }
 
   get boundAddress(): { host: string; port: number } | undefined {
@@ -60,9 +94,14 @@ export class NioReceiver implements Receiver {
   /** A snapshot of the counters. */
   stats(): ReceiverStats {
     return {
-      ...this.#stats,
       connections: this.#connections.size,
-      errors: { ...this.#stats.errors },
+      messages: this.#messages,
+      errors: { ...this.#badInput.counts },
+      processingErrors: { ...this.#unprocessed.counts },
+      handshaking: this.#handshaking.size,
+      bufferedBytes: this.#budget.used,
+      waitingForBuffer: this.#budget.waiting,
+      bufferWaits: this.#budgetWaits,
     };
   }
 
@@ -91,6 +130,8 @@ export class NioReceiver implements Receiver {
           host: WILDCARDS.has(host) ? (host === "::" ? "::" : "0.0.0.0") : host,
           port: p,
           tls: this.#options.tls,
+          maxTlsConnections: this.#options.maxConnections,
+          tlsHandshakeTimeout: this.#options.frameTimeout,
           onRejected: (error, remote) => this.#rejected(error, remote),
         }, (socket) => this.#accept(socket, handler));
         break;
@@ -146,6 +187,18 @@ export class NioReceiver implements Receiver {
       socket.destroy();
       return;
     }
+    const { maxConnections } = this.#options;
+    if (this.#handshaking.size + this.#connections.size >= maxConnections) {
+      socket.destroy();
+      this.#refused(
+        new ConclaveError(
+          "WIRE_ERR_CONNECTION_LIMIT",
+          `${maxConnections} connections already held (maxConnections); a new one was closed`,
+        ),
+        socket,
+      );
+      return;
+    }
     const security = this.#security;
     if (!security) {
       this.#open(socket, handler, undefined);
@@ -158,7 +211,7 @@ export class NioReceiver implements Receiver {
           "CHANNEL_ERR_HANDSHAKE_LIMIT",
           `${MAX_PENDING_HANDSHAKES} connections already in their handshake; a new one was closed`,
         ),
-        `${socket.remoteAddress}:${socket.remotePort}`,
+        socket,
       );
       return;
     }
@@ -171,65 +224,69 @@ export class NioReceiver implements Receiver {
       },
       (error: Error) => {
         this.#handshaking.delete(socket);
-        this.#refused(error, `${socket.remoteAddress}:${socket.remotePort}`);
+        this.#refused(error, socket);
       },
     );
   }
 
-  /** Counts a refused handshake; logs at warn at most once per interval (a flood costs a count). */
-  #refused(error: Error, remote: string): void {
-    const code = error instanceof ConclaveError ? error.code : "ERROR";
-    this.#count(code);
-    const now = this.#options.clock.now();
-    const log = this.#options.logger;
-    if (
-      !(error instanceof HandshakeAbandoned) && now - this.#lastRefusalLog >= REFUSAL_LOG_INTERVAL
-    ) {
-      this.#lastRefusalLog = now;
-      log.warn(
-        { remote, code, err: error.message },
-        "Channel handshake refused; connection closed",
-      );
-    } else log.debug({ remote, code, err: error.message }, "Channel handshake refused");
+  /** Counts a refused connection; logs at warn at most once per interval per code. */
+  #refused(error: Error, socket: StreamSocket): void {
+    this.#badInput.report(
+      error,
+      { remote: `${socket.remoteAddress}:${socket.remotePort}` },
+      error instanceof HandshakeAbandoned,
+    );
   }
 
   #open(socket: StreamSocket, handler: MessageHandler, peerId: UniqueId | undefined): void {
-    const { clock, logger, maxFrameSize, timeout } = this.#options;
+    const { clock, logger, maxFrameSize, timeout, frameTimeout } = this.#options;
     const connection: InboundConnection = new InboundConnection(socket, {
       peerId,
       clock,
       logger,
       maxFrameSize,
       timeout,
+      frameTimeout,
+      budget: this.#budget,
       handler,
-      onError: (code) => this.#count(code),
-      onMessage: () => this.#stats.messages++,
+      onError: (error, fields) => this.#badInput.report(error, fields),
+      onMessage: () => this.#messages++,
+      onWait: () => this.#waited(),
+      onProcessingError: (error, fields) => this.#unprocessed.report(error, fields),
       onClose: (c) => this.#connections.delete(c),
     });
     this.#connections.add(connection);
-    this.#stats.connections++;
     logger.debug(
       { remote: connection.remote, peer: socket.peer?.commonName },
       "Connection accepted",
     );
   }
 
-  #rejected(error: Error, remote: string): void {
-    // Plain bytes on a TLS port fail the handshake as a malformed record, not as a refusal.
-    const code = /wrong.version|http.request|unknown.protocol|record|packet.length/i.test(
-        `${(error as { code?: string }).code} ${error.message}`,
-      )
-      ? "WIRE_ERR_TLS_EXPECTED"
-      : "TLS_ERR_REFUSED";
-    this.#count(code);
-    this.#options.logger.warn(
-      { remote, code, err: error.message },
-      "TLS handshake refused; connection closed",
+  /** Counts a wait for the byte budget; says so at info at most once per interval. */
+  #waited(): void {
+    this.#budgetWaits++;
+    const now = this.#options.clock.now();
+    if (now - this.#lastWaitLog < BAD_INPUT_LOG_INTERVAL) return;
+    this.#lastWaitLog = now;
+    this.#options.logger.info(
+      { bufferedBytes: this.#budget.used, waiting: this.#budget.waiting, waits: this.#budgetWaits },
+      "maxBufferedBytes reached: connections beyond their reserve stop being read until others release bytes",
     );
   }
 
-  #count(code: string): void {
-    this.#stats.errors[code] = (this.#stats.errors[code] ?? 0) + 1;
+  #rejected(error: Error, remote: string): void {
+    if (error instanceof ConclaveError) { // the socket layer's own (WIRE_ERR_CONNECTION_LIMIT)
+      this.#badInput.report(error, { remote });
+      return;
+    }
+    // Plain bytes on a TLS port fail the handshake as a malformed record, not as a refusal.
+    const code: ErrorCode =
+      /wrong.version|http.request|unknown.protocol|record|packet.length/i.test(
+          `${(error as { code?: string }).code} ${error.message}`,
+        )
+        ? "WIRE_ERR_TLS_EXPECTED"
+        : "TLS_ERR_REFUSED";
+    this.#badInput.report(new ConclaveError(code, error.message, { cause: error }), { remote });
   }
 }
 

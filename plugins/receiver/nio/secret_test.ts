@@ -41,6 +41,7 @@ async function startReceiver() {
   const got: ChannelMessage[] = [];
   const receiver = await receiverPlugin.create(
     {
+      ...attributeDefaults(receiverPlugin.attributes),
       address: "127.0.0.1",
       port: 0,
       autoBind: 1,
