@@ -9,6 +9,37 @@ import type { Logger } from "../interfaces/logger.ts";
 import type { ManagerChannel } from "../interfaces/manager.ts";
 import type { ComponentsOf } from "../interfaces/plugin.ts";
 import { ConclaveError } from "../errors.ts";
+import type { AttributeSchema } from "../interfaces/attributes.ts";
+
+/** The attributes every session manager takes: timeouts, the session limit, tombstones. */
+export const SESSION_ATTRIBUTES = {
+  maxInactiveInterval: {
+    type: "integer",
+    default: 1800,
+    min: -1,
+    description: "Default session timeout, seconds (-1: never)",
+  },
+  maxActiveSessions: {
+    type: "integer",
+    default: -1,
+    min: -1,
+    description:
+      "Most sessions held at once; a request that would create one more gets 503 (-1: no limit)",
+  },
+  processExpiresFrequency: {
+    type: "integer",
+    default: 10_000,
+    min: 100,
+    description: "How often idle sessions are expired, ms",
+  },
+  maxPartitionTime: {
+    type: "integer",
+    default: 3600,
+    min: 1,
+    description:
+      "Seconds an ended session's tombstone is kept: after a longer partition it may return",
+  },
+} as const satisfies AttributeSchema;
 
 export interface ManagerBase {
   name: string;

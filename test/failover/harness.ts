@@ -8,10 +8,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { loopbackChannel } from "../../src/testing/loopback_channel.ts";
 import { added, LoggedProcess, NodeProcess } from "../helpers/node_process.ts";
+import { freePorts } from "../helpers/ports.ts";
 import { REPO, type RuntimeName } from "../helpers/runtime.ts";
 
 const APP = join(REPO, "examples/session-counter/app.ts");
@@ -29,23 +29,7 @@ export function findHaproxy(): string | undefined {
   return undefined;
 }
 
-/** `n` distinct free TCP ports on 127.0.0.1 (held open together, so no two are the same). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const server = createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => resolve());
-      });
-    }
-    return servers.map((s) => (s.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  }
-}
+export { freePorts } from "../helpers/ports.ts";
 
 export interface ClusterNodeProc {
   jvmRoute: string;

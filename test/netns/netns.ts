@@ -15,7 +15,6 @@
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { REPO } from "../helpers/runtime.ts";
@@ -44,29 +43,7 @@ export function randomSecret(): string {
   return randomBytes(16).toString("hex");
 }
 
-/** A random port in 47000–49999 (other test files pick theirs elsewhere or at random too). */
-export function randomPort(): number {
-  return 47000 + Math.floor(Math.random() * 3000);
-}
-
-/** `count` distinct ports in 47000–49999 that are free on 127.0.0.1 right now. */
-export async function freePorts(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  for (let tries = 0; ports.length < count; tries++) {
-    if (tries > 200) throw new Error("No free port in 47000-49999");
-    const port = randomPort();
-    if (!ports.includes(port) && await isFree(port)) ports.push(port);
-  }
-  return ports;
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
+export { freePorts, randomPort } from "../helpers/ports.ts";
 
 /**
  * A cluster configuration whose receiver listens on `address` (the port comes from

@@ -4,6 +4,7 @@
  * member record. Each test fails on a node that trusts any sender (before the channel handshake).
  */
 import assert from "node:assert/strict";
+import { freePorts } from "../helpers/ports.ts";
 import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { Member } from "../../src/interfaces/member.ts";
@@ -25,18 +26,6 @@ import { channelSecurity, dialSecure } from "../../src/wire/secure/channel_secur
 
 const SECRET = "issue-13-attacks-0123456789abcdef0123456789abcdef";
 const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
-
-/** Free loopback ports for the static member list (each bound once, then released). */
-async function freePorts(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    ports.push((server.address() as { port: number }).port);
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-  return ports;
-}
 
 function config(jvmRoute: string, port: number, ports: number[]) {
   return loadConfig({

@@ -9,7 +9,7 @@
  * @module
  */
 import { definePlugin } from "../../../src/kernel/plugin.ts";
-import { managerBase } from "../../../src/session/manager_components.ts";
+import { managerBase, SESSION_ATTRIBUTES } from "../../../src/session/manager_components.ts";
 import { javaTuning } from "../../../src/kernel/tuning.ts";
 import { BackupManager } from "./manager.ts";
 
@@ -21,31 +21,7 @@ export default definePlugin({
   shortNames: ["BackupManager"],
   aliases: ["org.apache.catalina.ha.session.BackupManager"],
   attributes: {
-    maxInactiveInterval: {
-      type: "integer",
-      default: 1800,
-      min: -1,
-      description: "Default session timeout, seconds (-1: never)",
-    },
-    maxActiveSessions: {
-      type: "integer",
-      default: -1,
-      min: -1,
-      description:
-        "Most sessions at once; a request that would create one more gets 503 (-1: no limit)",
-    },
-    processExpiresFrequency: {
-      type: "integer",
-      default: 10_000,
-      min: 100,
-      description: "How often idle sessions are expired, ms",
-    },
-    maxPartitionTime: {
-      type: "integer",
-      default: 3600,
-      min: 1,
-      description: "Seconds an ended session's tombstone is kept, so that a heal cannot revive it",
-    },
+    ...SESSION_ATTRIBUTES,
     ...javaTuning(
       "mapSendOptions",
       "rpcTimeout",

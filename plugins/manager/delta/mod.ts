@@ -10,7 +10,7 @@
  * @module
  */
 import { definePlugin } from "../../../src/kernel/plugin.ts";
-import { managerBase } from "../../../src/session/manager_components.ts";
+import { managerBase, SESSION_ATTRIBUTES } from "../../../src/session/manager_components.ts";
 import { javaTuning } from "../../../src/kernel/tuning.ts";
 import { DeltaManager } from "./manager.ts";
 
@@ -22,6 +22,7 @@ export default definePlugin({
   shortNames: ["DeltaManager"],
   aliases: ["org.apache.catalina.ha.session.DeltaManager"],
   attributes: {
+    ...SESSION_ATTRIBUTES,
     expireSessionsOnShutdown: {
       type: "boolean",
       default: false,
@@ -37,32 +38,6 @@ export default definePlugin({
       default: 60,
       min: 1,
       description: "Seconds a joining node waits for the sessions before it tries another member",
-    },
-    maxInactiveInterval: {
-      type: "integer",
-      default: 1800,
-      min: -1,
-      description: "Default session timeout, seconds (-1: never)",
-    },
-    maxActiveSessions: {
-      type: "integer",
-      default: -1,
-      min: -1,
-      description:
-        "Most sessions held at once; a request that would create one more gets 503 (-1: no limit)",
-    },
-    processExpiresFrequency: {
-      type: "integer",
-      default: 10_000,
-      min: 100,
-      description: "How often idle sessions are expired, ms",
-    },
-    maxPartitionTime: {
-      type: "integer",
-      default: 3600,
-      min: 1,
-      description:
-        "Seconds an invalidated session's tombstone is kept: after a longer partition it may return",
     },
     antiEntropyInterval: {
       type: "integer",

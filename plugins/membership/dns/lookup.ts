@@ -33,7 +33,7 @@ export function isDnsName(name: string): boolean {
 }
 
 /**
- * True for a server `Resolver.setServers` takes: `1.2.3.4`, `1.2.3.4:53`, `::1`, `[::1]` or
+ * True for a server `Resolver.setServers` takes: `192.0.2.53`, `192.0.2.53:53`, `::1`, `[::1]` or
  * `[::1]:53`, with a port from 1 to 65535.
  */
 export function isDnsServer(server: string): boolean {

@@ -8,7 +8,7 @@
  * { "className": "DnsMembershipService", "dnsName": "conclave.default.svc.cluster.local",
  *   "port": 4000, "refresh": 5000, "secret": "${CONCLAVE_CLUSTER_SECRET}" }
  * ```
- * `srv: true` reads SRV records (address and port); `dnsServers: ["10.0.0.10:53"]` asks those
+ * `srv: true` reads SRV records (address and port); `dnsServers: ["192.0.2.53:53"]` asks those
  * servers instead of the system's resolver.
  *
  * @module
@@ -84,7 +84,7 @@ export function parseDnsServers(raw: unknown, components: Components): string[] 
         components,
         `dnsServers[${i}]`,
         server,
-        'an IP address with an optional port: "10.0.0.10", "127.0.0.1:5353", "[::1]:53"',
+        'an IP address with an optional port: "192.0.2.53", "127.0.0.1:5353", "[::1]:53"',
         "CONFIG_ERR_RANGE",
       );
     }
