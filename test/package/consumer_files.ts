@@ -43,6 +43,11 @@ import session from "express-session";
 import { startNode } from "conclave";
 import { ConclaveStore } from "conclave/express";
 const node = await startNode(${LIBRARY_CONFIG});
+node.channel.addMembershipListener({
+  memberAdded: (m) => console.log(JSON.stringify({ member: m.jvmRoute })),
+  memberDisappeared() {},
+});
+for (const m of node.members()) console.log(JSON.stringify({ member: m.jvmRoute }));
 const store = new ConclaveStore(node);
 const app = express();
 app.use(session({ store, genid: store.genid, secret: "s", resave: false, saveUninitialized: false }));
@@ -111,7 +116,8 @@ console.log(JSON.stringify(counts));
 
 /**
  * One node of an Express cluster in plain JavaScript: `node express_node.mjs NAME RECEIVER PEER`.
- * Static membership on loopback; prints `{"http": PORT}` once it serves.
+ * Static membership on loopback; prints `{"http": PORT}` once it serves, and `{"member": ROUTE}`
+ * for each member it sees.
  */
 export const EXPRESS_NODE_MJS = `import express from "express";
 import session from "express-session";
@@ -137,10 +143,14 @@ const node = await startNode({
     },
   },
 });
+node.channel.addMembershipListener({
+  memberAdded: (m) => console.log(JSON.stringify({ member: m.jvmRoute })),
+  memberDisappeared() {},
+});
+for (const m of node.members()) console.log(JSON.stringify({ member: m.jvmRoute }));
 const store = new ConclaveStore(node);
 const app = express();
 app.use(session({ store, genid: store.genid, secret: "s", resave: false, saveUninitialized: false }));
-app.get("/members", (req, res) => res.json(node.members().map((m) => m.jvmRoute)));
 app.get("/set", (req, res) => {
   req.session.n = 42;
   res.json({ id: req.session.id });

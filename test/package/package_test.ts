@@ -217,10 +217,10 @@ describe("the npm package", () => {
       const [portA, portB] = await freePorts(2);
       const children: ChildProcess[] = [];
       try {
-        const a = await startExpressNode(scratch, "a", portA, portB, children);
-        const b = await startExpressNode(scratch, "b", portB, portA, children);
-        await until(async () => (await getJson(a, "/members")).includes("b"), "a to see b");
-        await until(async () => (await getJson(b, "/members")).includes("a"), "b to see a");
+        const nodeA = await startExpressNode(scratch, "a", portA, portB, children);
+        const nodeB = await startExpressNode(scratch, "b", portB, portA, children);
+        await Promise.all([nodeA.sees("b"), nodeB.sees("a")]);
+        const [a, b] = [nodeA.http, nodeB.http];
         const set = await fetch(`http://127.0.0.1:${a}/set`);
         const cookie = set.headers.get("set-cookie")?.split(";")[0];
         assert.ok(cookie, "no session cookie from a");
@@ -236,14 +236,17 @@ describe("the npm package", () => {
   });
 });
 
-/** Starts `express_node.mjs` with plain node (no tsx) and resolves with its HTTP port. */
+/**
+ * Starts `express_node.mjs` with plain node (no tsx); resolves with its HTTP port once it serves,
+ * and `sees(route)`, which resolves when it prints that it sees that member.
+ */
 function startExpressNode(
   cwd: string,
   name: string,
   receiverPort: number,
   peerPort: number,
   children: ChildProcess[],
-): Promise<number> {
+): Promise<{ http: number; sees(route: string): Promise<void> }> {
   const child = spawn(process.execPath, [
     "express_node.mjs",
     name,
@@ -254,17 +257,29 @@ function startExpressNode(
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let err = "";
-    child.stderr!.on("data", (d) => err += d);
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const match = /\{"http":(\d+)\}/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`node ${name} exited ${code}: ${err}${out}`)));
+  let out = "";
+  let err = "";
+  const waiters: (() => void)[] = [];
+  child.stderr!.on("data", (d) => err += d);
+  child.stdout!.on("data", (d) => {
+    out += d;
+    for (const waiter of waiters.splice(0)) waiter();
   });
+  /** Resolves when `pattern` appears in the output; fails if the node exits first. */
+  const printed = <T>(pattern: RegExp, value: (m: RegExpExecArray) => T) =>
+    new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(out);
+        if (match) resolve(value(match));
+        else waiters.push(check);
+      };
+      child.once("exit", (code) => reject(new Error(`node ${name} exited ${code}: ${err}${out}`)));
+      check();
+    });
+  return printed(/\{"http":(\d+)\}/, (m) => Number(m[1])).then((http) => ({
+    http,
+    sees: (route: string) => printed(new RegExp(`\\{"member":"${route}"\\}`), () => {}),
+  }));
 }
 
 async function getJson(port: number, path: string, cookie?: string): Promise<any> {
@@ -272,15 +287,6 @@ async function getJson(port: number, path: string, cookie?: string): Promise<any
     headers: cookie ? { cookie } : {},
   });
   return response.json();
-}
-
-/** Resolves once `condition` holds, asking every 100 ms for at most 15 s. */
-async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Ends a child this test started, by its pid, and waits for it to go. */
