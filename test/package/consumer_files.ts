@@ -43,11 +43,6 @@ import session from "express-session";
 import { startNode } from "conclave";
 import { ConclaveStore } from "conclave/express";
 const node = await startNode(${LIBRARY_CONFIG});
-node.channel.addMembershipListener({
-  memberAdded: (m) => console.log(JSON.stringify({ member: m.jvmRoute })),
-  memberDisappeared() {},
-});
-for (const m of node.members()) console.log(JSON.stringify({ member: m.jvmRoute }));
 const store = new ConclaveStore(node);
 const app = express();
 app.use(session({ store, genid: store.genid, secret: "s", resave: false, saveUninitialized: false }));
