@@ -7,26 +7,33 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NodeProcess } from "../../test/helpers/node_process.ts";
-import { installedVersion, REPO } from "../../test/helpers/runtime.ts";
+import { installedVersion } from "../../test/helpers/runtime.ts";
 import { loopbackChannel } from "../../src/testing/loopback_channel.ts";
 import type { Runtime } from "./settings.ts";
 import { run, type Server, type SetUp, START_TIMEOUT, waitAdded, waitLine } from "./setup.ts";
 import { freePort } from "./util.ts";
+import { benchFile } from "./compiled.ts";
 
-export function clusterConfig(receivers: number[], sendOptions: string, waitForMembers: number) {
+/** The cluster's configuration; the app and manager modules are `runtime`'s (`compiled.ts`). */
+export function clusterConfig(
+  runtime: Runtime,
+  receivers: number[],
+  sendOptions: string,
+  waitForMembers: number,
+) {
   return {
     jvmRoute: "n1",
     logLevel: "info",
     http: { host: "127.0.0.1", port: 0 },
     apps: [{
       path: "/",
-      module: join(REPO, "bench", "http", "app.ts"),
+      module: benchFile(runtime, "bench/http/app.ts"),
       distributable: true,
     }],
     cluster: {
       className: "SimpleTcpCluster",
       channelSendOptions: sendOptions,
-      manager: { className: join(REPO, "bench", "http", "manager.ts"), waitForMembers },
+      manager: { className: benchFile(runtime, "bench/http/manager.ts"), waitForMembers },
       channel: loopbackChannel(receivers, "bench-http-secret"),
       valves: [{ className: "ReplicationValve" }, { className: "JvmRouteBinderValve" }],
     },
@@ -42,11 +49,14 @@ export function startConclaveNode(
     http: number;
     receiver: number;
   },
+  nodeFlags?: readonly string[],
 ): NodeProcess {
   return new NodeProcess({
     name,
     runtime,
     exposeGc: true,
+    nodeFlags,
+    entry: benchFile(runtime, "node.ts"),
     config,
     jvmRoute: name,
     httpPort: ports.http,
@@ -55,13 +65,21 @@ export function startConclaveNode(
   });
 }
 
-export async function startConclave(runtime: Runtime, sendOptions: string): Promise<SetUp> {
+/** `nodeFlags`: more flags for Node nodes (`--cpu-prof`, for `bench/http_profile.ts`). */
+export async function startConclave(
+  runtime: Runtime,
+  sendOptions: string,
+  nodeFlags?: readonly string[],
+): Promise<SetUp> {
   const id = `conclave/${runtime}/${sendOptions === "async" ? "async" : "sync"}`;
   const http = [await freePort(), await freePort(), await freePort()];
   const receivers = [await freePort(), await freePort(), await freePort()];
   const configFile = join(run.workDir, `${id.replaceAll("/", "-")}.json`);
   // The three nodes list each other; a joining node lists them too and is not listed itself.
-  writeFileSync(configFile, JSON.stringify(clusterConfig(receivers, sendOptions, 1500), null, 2));
+  writeFileSync(
+    configFile,
+    JSON.stringify(clusterConfig(runtime, receivers, sendOptions, 1500), null, 2),
+  );
   const setUp: SetUp = {
     id,
     kind: "conclave",
@@ -81,7 +99,7 @@ export async function startConclave(runtime: Runtime, sendOptions: string): Prom
       name: `n${i + 1}`,
       httpPort: http[i],
       receiverPort: receivers[i],
-      proc: startConclaveNode(setUp, runtime, `n${i + 1}`, configFile, ports),
+      proc: startConclaveNode(setUp, runtime, `n${i + 1}`, configFile, ports, nodeFlags),
       pool: [],
     };
     setUp.servers.push(server);

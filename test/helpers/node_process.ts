@@ -290,6 +290,7 @@ export interface NodeOptions {
   /** See {@link RuntimeOptions}. */
   exposeGc?: boolean;
   inheritExecArgv?: boolean;
+  nodeFlags?: readonly string[];
 }
 
 /** A cluster node run as a child process. */
@@ -302,6 +303,7 @@ export class NodeProcess extends LoggedProcess {
       runtime: options.runtime,
       exposeGc: options.exposeGc,
       inheritExecArgv: options.inheritExecArgv,
+      nodeFlags: options.nodeFlags,
     };
     const { command, args } = runtimeCommand(options.entry ?? join(REPO, "node.ts"), runtime);
     const flag = (name: string, value: number | undefined) =>

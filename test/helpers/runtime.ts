@@ -29,6 +29,8 @@ export interface RuntimeOptions {
    * flags such as `--cpu-prof` reach the child too.
    */
   inheritExecArgv?: boolean;
+  /** Node only: more flags for the runtime itself (`--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeFlags?: readonly string[];
 }
 
 /** The executable of `runtime`: this process's own, else the repository's copy (Node: PATH). */
@@ -56,7 +58,8 @@ export function runtimeCommand(
     process.execArgv.some((a) => a.includes("tsx"));
   // `--import tsx` resolves from the working directory: run from the repository.
   const loader = own ? process.execArgv : ["--import", "tsx"];
-  return { command, args: [...(options.exposeGc ? ["--expose-gc"] : []), ...loader, file] };
+  const flags = [...(options.exposeGc ? ["--expose-gc"] : []), ...(options.nodeFlags ?? [])];
+  return { command, args: [...flags, ...loader, file] };
 }
 
 /** The version `runtime --version` prints, or undefined when that runtime is not installed. */

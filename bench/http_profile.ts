@@ -1,0 +1,164 @@
+/**
+ * Where a Node node's CPU goes under HTTP load: the `bench/http.ts` cluster (three Node nodes in
+ * host mode, the secret on, sync-ack DeltaManager) with every node under `--cpu-prof`, wrk on
+ * node 1 at one concurrency, then a SIGTERM so that each node writes its profile. It prints, per
+ * node, the share of busy time by where the code lives (Node's own `node:` modules, the HTTP
+ * adapter, Conclave, other packages, V8's garbage collector) and the functions with the most
+ * self time.
+ *
+ * ```sh
+ * node --import tsx bench/http_profile.ts                    # /read, c16, 8 s
+ * node --import tsx bench/http_profile.ts --path write --concurrency 64 --seconds 10 --top 30
+ * ```
+ *
+ * Profiles are kept in `.conclave-tmp/profile/` (open them in Chrome's DevTools). Profiling
+ * slows the nodes down: read the shares, not the req/s. `--no-profile` runs the same load without
+ * the profiler, for the req/s and node 1's CPU time per request (user + system, from /proc).
+ *
+ * @module
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { killAll } from "../test/helpers/node_process.ts";
+import { REPO } from "../test/helpers/runtime.ts";
+import { benchFlags } from "./lib/flags.ts";
+import { startConclave } from "./http/conclave.ts";
+import { makePool, run, stopSetUp } from "./http/setup.ts";
+import { runWrk } from "./http/wrk.ts";
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount?: number;
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Where a function's code lives. */
+function placeOf(frame: CallFrame): string {
+  const { url, functionName } = frame;
+  if (functionName === "(garbage collector)") return "gc";
+  if (functionName === "(idle)") return "idle";
+  if (functionName === "(program)" || functionName === "(root)") return "program";
+  if (url.startsWith("node:")) return "node";
+  if (url.includes("@hono/node-server")) return "adapter";
+  if (url.includes("node_modules")) return "packages";
+  if (url === "") return "native";
+  if (url.includes("/bench/")) return "bench app";
+  return "conclave";
+}
+
+/** Self time (ms) per profile node id. */
+function selfTimes(profile: Profile): Map<number, number> {
+  const times = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    times.set(id, (times.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return times;
+}
+
+function summarize(profile: Profile, top: number): string[] {
+  const times = selfTimes(profile);
+  const byPlace = new Map<string, number>();
+  const byFunction = new Map<string, { ms: number; place: string }>();
+  for (const node of profile.nodes) {
+    const ms = times.get(node.id) ?? 0;
+    if (ms === 0) continue;
+    const place = placeOf(node.callFrame);
+    byPlace.set(place, (byPlace.get(place) ?? 0) + ms);
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url.replace(`file://${REPO}/`, "").replace(/^.*node_modules\//, "");
+    const key = `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`;
+    const entry = byFunction.get(key) ?? { ms: 0, place };
+    entry.ms += ms;
+    byFunction.set(key, entry);
+  }
+  const idle = byPlace.get("idle") ?? 0;
+  const total = [...byPlace.values()].reduce((a, b) => a + b, 0);
+  const busy = total - idle;
+  const pct = (ms: number) => `${(100 * ms / busy).toFixed(1).padStart(5)}%`;
+  const lines = [`busy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms profiled`];
+  for (const [place, ms] of [...byPlace].sort((a, b) => b[1] - a[1])) {
+    if (place !== "idle") lines.push(`  ${pct(ms)}  ${place}`);
+  }
+  lines.push("  top self time:");
+  const functions = [...byFunction].filter(([, f]) => f.place !== "idle")
+    .sort((a, b) => b[1].ms - a[1].ms).slice(0, top);
+  for (const [name, f] of functions) lines.push(`  ${pct(f.ms)}  ${f.place.padEnd(9)} ${name}`);
+  return lines;
+}
+
+/** User and system CPU time of a process so far, ms (/proc/PID/stat, 100 ticks a second). */
+function cpuSplit(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+}
+
+async function main(): Promise<void> {
+  const flags = benchFlags(process.argv.slice(2));
+  const path = flags.value("path") ?? "read";
+  const concurrency = flags.number("concurrency", 16);
+  const seconds = flags.number("seconds", 8);
+  const top = flags.number("top", 20);
+  run.workDir = join(REPO, ".conclave-tmp");
+  const dir = join(run.workDir, "profile");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const profiling = !process.argv.includes("--no-profile");
+  const flagsOfNode = profiling ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+  const setUp = await startConclave("node", "use_ack,sync", flagsOfNode);
+  const names = new Map(setUp.servers.map((s) => [s.proc.pid, s.name]));
+  try {
+    for (const server of setUp.servers) await makePool(setUp, server, 100);
+    const target = [{ port: setUp.servers[0].httpPort, cookies: setUp.servers[0].pool }];
+    const wrk = (secs: number) =>
+      runWrk({
+        scriptFile: join(run.workDir, "wrk.lua"),
+        targets: target,
+        path: `/${path}`,
+        threads: Math.min(concurrency, 4),
+        connections: concurrency,
+        seconds: secs,
+      });
+    await wrk(2); // warm-up: the profile covers it too, but JIT settles first
+    const n1 = setUp.servers[0].proc.pid;
+    const cpu0 = cpuSplit(n1);
+    const result = await wrk(seconds);
+    const cpu1 = cpuSplit(n1);
+    const perRequest = (ms: number) => (ms * 1000 / result.requests).toFixed(1);
+    const user = perRequest(cpu1.user - cpu0.user);
+    const system = perRequest(cpu1.system - cpu0.system);
+    console.log(
+      `/${path} c${concurrency} on n1 for ${seconds} s${profiling ? " (profiled)" : ""}: ${
+        Math.round(result.rps)
+      } req/s, p99 ${result.p99.toFixed(2)} ms, n1 CPU µs/request: user ${user}, system ${system}`,
+    );
+  } finally {
+    await stopSetUp(setUp);
+  }
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort()) {
+    const pid = Number(file.split(".")[3]);
+    const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile;
+    console.log(`\n${names.get(pid) ?? `pid ${pid}`} (${join(".conclave-tmp", "profile", file)})`);
+    for (const line of summarize(profile, top)) console.log(line);
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+} finally {
+  await killAll();
+}
