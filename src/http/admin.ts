@@ -38,16 +38,18 @@ export function isLoopback(address: string): boolean {
 
 /** Answers the two probes, or undefined for any other path. */
 export function probeResponse(url: URL, state: AdminContext["state"]): Response | undefined {
-  const text = (body: string, status: number) =>
-    new Response(body, {
-      status,
-      headers: { "content-type": "text/plain", "cache-control": "no-store" },
-    });
   if (url.pathname === `${ADMIN_PREFIX}live`) return text("live", 200);
   if (url.pathname === `${ADMIN_PREFIX}ready`) {
     return state === "ready" ? text("ready", 200) : text(state, 503);
   }
   return undefined;
+}
+
+function text(body: string, status: number): Response {
+  return new Response(body, {
+    status,
+    headers: { "content-type": "text/plain", "cache-control": "no-store" },
+  });
 }
 
 /**

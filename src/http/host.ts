@@ -226,23 +226,36 @@ export class Host {
     const url = new URL(request.url);
     this.#inFlight++;
     try {
-      const probe = probeResponse(url, this.#state);
-      if (probe) return probe;
-      if (url.pathname.startsWith(ADMIN_PREFIX)) return this.#operator(request, url, info);
-      const app = this.#apps.find((a) =>
-        a.config.path === "/" || url.pathname === a.config.path ||
-        url.pathname.startsWith(`${a.config.path}/`)
-      );
+      if (url.pathname.startsWith(ADMIN_PREFIX)) {
+        return probeResponse(url, this.#state) ?? this.#operator(request, url, info);
+      }
+      const app = this.#appFor(url.pathname);
       if (!app) return new Response("Not Found", { status: 404 });
-      const limited = await limitBody(request, this.#node.config.http.maxBodyBytes);
-      if (limited instanceof Response) return limited;
-      return await this.#serveApp(app, limited, url);
+      const method = request.method;
+      if (method !== "GET" && method !== "HEAD") {
+        const limited = await limitBody(request, this.#node.config.http.maxBodyBytes);
+        if (limited instanceof Response) return limited;
+        request = limited;
+      }
+      return await this.#serveApp(app, request, url);
     } catch (err) {
       this.#logger.error({ err, url: url.pathname }, "Request failed");
       return new Response("Internal Server Error", { status: 500 });
     } finally {
       if (--this.#inFlight === 0) this.#idle?.();
     }
+  }
+
+  /** The app serving `pathname`: the longest path that is it or a folder of it. */
+  #appFor(pathname: string): App | undefined {
+    for (const app of this.#apps) {
+      const path = app.config.path;
+      if (
+        path === "/" || pathname === path ||
+        (pathname.startsWith(path) && pathname.charCodeAt(path.length) === 47) // "/"
+      ) return app;
+    }
+    return undefined;
   }
 
   /**
@@ -260,19 +273,11 @@ export class Host {
   }
 
   async #serveApp(app: App, request: Request, url: URL): Promise<Response> {
-    const node = this.#node;
     const session = new SessionRequest(app.sessions, request.headers.get("cookie"));
-    await session.prepare();
-    const ctx = {
-      jvmRoute: node.jvmRoute,
-      members: () => node.members().map((m) => ({ name: m.name, jvmRoute: m.jvmRoute })),
-      getSession: (create = true) => session.getSession(create),
-    } as ConclaveContext;
-    let response = await session.run(
-      url,
-      () => request,
-      async () => await app.fetch(request, ctx),
-    );
+    const fetching = session.prepare();
+    if (fetching) await fetching;
+    const ctx = new HostContext(this.#node, session);
+    let response = await session.run(url, () => request, async () => await app.fetch(request, ctx));
     const cookie = session.setCookie();
     if (cookie) {
       try {
@@ -284,5 +289,30 @@ export class Host {
       }
     }
     return response;
+  }
+}
+
+/** The context of one request (one object, no closures: the request path is hot). */
+class HostContext implements ConclaveContext {
+  readonly #node: ClusterNode;
+  readonly #session: SessionRequest;
+
+  constructor(node: ClusterNode, session: SessionRequest) {
+    this.#node = node;
+    this.#session = session;
+  }
+
+  get jvmRoute(): string {
+    return this.#node.jvmRoute;
+  }
+
+  members(): { name: string; jvmRoute: string }[] {
+    return this.#node.members().map((m) => ({ name: m.name, jvmRoute: m.jvmRoute }));
+  }
+
+  getSession(create?: true): Session;
+  getSession(create: boolean): Session | null;
+  getSession(create = true): Session | null {
+    return this.#session.getSession(create);
   }
 }

@@ -30,9 +30,19 @@ export function newSessionId(jvmRoute: string): string {
  */
 export function parseSessionId(text: string | undefined): SessionId | undefined {
   if (!text || text.length > 100) return undefined;
+  // One request parses its id several times (cookie, valves, store, manager): the last one is kept.
+  if (text === last.text) return last.id;
   const m = ID.exec(text);
-  return m ? { base: m[1], route: m[2] ?? "" } : undefined;
+  const id = m ? Object.freeze({ base: m[1], route: m[2] ?? "" }) : undefined;
+  last.text = text;
+  last.id = id;
+  return id;
 }
+
+const last: { text: string | undefined; id: SessionId | undefined } = {
+  text: undefined,
+  id: undefined,
+};
 
 /** The same session under another node's route (JvmRouteBinderValve). */
 export function withRoute(id: string, jvmRoute: string): string {

@@ -89,8 +89,11 @@ export function cookieValue(header: string | null | undefined, name: string): st
   return undefined;
 }
 
-/** The session of one request. */
-export class SessionRequest {
+/**
+ * The session of one request, and the valves' view of it (an `Exchange`: one object per request,
+ * no closures).
+ */
+export class SessionRequest implements Exchange {
   readonly #app: AppSessions;
   /** The cookie's value as sent. */
   readonly #raw: string | undefined;
@@ -100,27 +103,33 @@ export class SessionRequest {
   #requested: SessionRecord | undefined | null = null;
   #session: Session | undefined;
   #replicated = false;
-  /** The session as middleware hands it to an app: created on its first write. */
-  readonly session: LazySession;
+  #lazy: LazySession | undefined;
+  #request: (() => Request) | undefined;
+  #url: URL | undefined;
 
   constructor(app: AppSessions, cookieHeader: string | null | undefined) {
     this.#app = app;
     this.#raw = cookieValue(cookieHeader, app.cookieName);
     this.requestedId = parseSessionId(this.#raw) ? this.#raw : undefined;
-    this.session = new LazySession(this);
+  }
+
+  /** The session as middleware hands it to an app: created on its first write. */
+  get session(): LazySession {
+    return this.#lazy ??= new LazySession(this);
   }
 
   /**
    * Brings the requested session here when the manager keeps it elsewhere (BackupManager).
-   * Call before the app runs.
+   * Call before the app runs; nothing to wait for (undefined) when the session is here or absent.
    */
-  async prepare(): Promise<void> {
+  prepare(): Promise<void> | undefined {
     const { manager } = this.#app;
     if (!this.requestedId || !manager.fetchSession || manager.findSession(this.requestedId)) {
-      return;
+      return undefined;
     }
-    const fetched = await manager.fetchSession(this.requestedId);
-    this.#requested = fetched && !isExpired(fetched, manager.now()) ? fetched : undefined;
+    return manager.fetchSession(this.requestedId).then((fetched) => {
+      this.#requested = fetched && !isExpired(fetched, manager.now()) ? fetched : undefined;
+    });
   }
 
   /** The live session the cookie names, if this node holds it. */
@@ -158,36 +167,38 @@ export class SessionRequest {
     return this.#session;
   }
 
-  /** The valves' view of this request. */
-  exchange(url: URL, request: () => Request): Exchange {
-    const app = this.#app;
-    const used = () => this.#session?.stored.id;
-    return {
-      get request() {
-        return request();
-      },
-      url,
-      jvmRoute: app.jvmRoute,
-      requestedId: this.requestedId,
-      requestedSession: () => this.requested(),
-      get usedSessionId() {
-        return used();
-      },
-      replicate: () => {
-        this.#replicated = true;
-        return this.#complete();
-      },
-      rebind: () => {
-        const found = this.requested();
-        return found ? app.manager.rebind(found, app.jvmRoute) : undefined;
-      },
-    };
+  // ---------------------------------------------------------------- Exchange, for the valves
+
+  get request(): Request {
+    if (!this.#request) throw new Error("SessionRequest: no request before run()");
+    return this.#request();
+  }
+  get url(): URL {
+    if (!this.#url) throw new Error("SessionRequest: no URL before run()");
+    return this.#url;
+  }
+  get jvmRoute(): string {
+    return this.#app.jvmRoute;
+  }
+  requestedSession(): SessionRecord | undefined {
+    return this.requested();
+  }
+  get usedSessionId(): string | undefined {
+    return this.#session?.stored.id;
+  }
+  replicate(): Promise<void> {
+    this.#replicated = true;
+    return this.#complete();
+  }
+  rebind(): string | undefined {
+    const found = this.requested();
+    return found ? this.#app.manager.rebind(found, this.#app.jvmRoute) : undefined;
   }
 
   /** Waits for the session's pending work, then ends the request with the manager. */
   async #complete(): Promise<void> {
     const session = this.#session;
-    if (session) await Promise.all(session.pending);
+    if (session && session.pending.length > 0) await Promise.all(session.pending);
     const id = session && !session.invalid ? session.stored.id : this.requested()?.id;
     if (id) await this.#app.manager.requestCompleted(id);
   }
@@ -201,13 +212,11 @@ export class SessionRequest {
     request: () => Request,
     handler: () => Promise<Response>,
   ): Promise<Response> {
-    const valves = this.#app.valves;
-    const exchange = this.exchange(url, request);
-    const step = (i: number): Promise<Response> =>
-      i < valves.length ? valves[i].invoke(exchange, () => step(i + 1)) : handler();
+    this.#url = url;
+    this.#request = request;
     let response: Response;
     try {
-      response = await step(0);
+      response = await this.#step(0, handler);
     } catch (err) {
       const answer = errorResponse(err);
       if (!answer) throw err;
@@ -215,6 +224,11 @@ export class SessionRequest {
     }
     if (!this.#replicated && this.#app.completeLocally) await this.#complete();
     return response;
+  }
+
+  #step(i: number, handler: () => Promise<Response>): Promise<Response> {
+    const valves = this.#app.valves;
+    return i < valves.length ? valves[i].invoke(this, () => this.#step(i + 1, handler)) : handler();
   }
 
   /**

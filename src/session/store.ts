@@ -333,6 +333,7 @@ export class SessionStore {
    */
   takeDelta(session: StoredSession): SessionDelta | undefined {
     const dirty = session.attributes.dirty;
+    if (!dirty && !session.unsent && !session.metaDirty) return undefined; // a read
     session.attributes.dirty = undefined;
     const names = session.unsent
       ? [...session.attributes.keys(), ...(dirty ?? [])]
