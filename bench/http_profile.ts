@@ -9,6 +9,7 @@
  * ```sh
  * node --import tsx bench/http_profile.ts                    # /read, c16, 8 s
  * node --import tsx bench/http_profile.ts --path write --concurrency 64 --seconds 10 --top 30
+ * node --import tsx bench/http_profile.ts --runtime deno     # no profile: req/s and CPU only
  * ```
  *
  * Profiles are kept in `.conclave-tmp/profile/` (open them in Chrome's DevTools). Profiling
@@ -114,9 +115,14 @@ async function main(): Promise<void> {
   const dir = join(run.workDir, "profile");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const profiling = !process.argv.includes("--no-profile");
+  const runtime = flags.value("runtime") ?? "node";
+  if (runtime !== "node" && runtime !== "deno" && runtime !== "bun") {
+    throw new Error(`--runtime takes node, deno or bun, not ${runtime}`);
+  }
+  // Only Node writes a .cpuprofile; Deno and Bun nodes run unprofiled, for their CPU figures.
+  const profiling = runtime === "node" && !process.argv.includes("--no-profile");
   const flagsOfNode = profiling ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
-  const setUp = await startConclave("node", "use_ack,sync", flagsOfNode);
+  const setUp = await startConclave(runtime, "use_ack,sync", flagsOfNode);
   const names = new Map(setUp.servers.map((s) => [s.proc.pid, s.name]));
   try {
     for (const server of setUp.servers) await makePool(setUp, server, 100);
@@ -139,7 +145,7 @@ async function main(): Promise<void> {
     const user = perRequest(cpu1.user - cpu0.user);
     const system = perRequest(cpu1.system - cpu0.system);
     console.log(
-      `/${path} c${concurrency} on n1 for ${seconds} s${profiling ? " (profiled)" : ""}: ${
+      `${runtime}: /${path} c${concurrency} on n1 for ${seconds} s${profiling ? " (profiled)" : ""}: ${
         Math.round(result.rps)
       } req/s, p99 ${result.p99.toFixed(2)} ms, n1 CPU µs/request: user ${user}, system ${system}`,
     );

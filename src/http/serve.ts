@@ -9,7 +9,10 @@ import type { AddressInfo } from "node:net";
 import { ConclaveError } from "../errors.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 
-/** What the host's handler receives besides the request. */
+/**
+ * What the host's handler receives besides the request. Only operator paths read it, so the
+ * servers below give getters: a request for an app pays for neither value.
+ */
 export interface RequestInfo {
   remoteAddress: string;
   /**
@@ -119,8 +122,12 @@ async function listen(host: string, port: number, handler: FetchHandler): Promis
       // Deno.serve keeps the target as sent in `request.url`.
       (request, info) =>
         handler(request, {
-          remoteAddress: info.remoteAddr.hostname,
-          rawTarget: targetOf(request.url),
+          get remoteAddress() {
+            return info.remoteAddr.hostname;
+          },
+          get rawTarget() {
+            return targetOf(request.url);
+          },
         }),
     );
     // Deno's shutdown is graceful: it stops listening and waits for the requests in flight.
@@ -141,7 +148,11 @@ async function listen(host: string, port: number, handler: FetchHandler): Promis
       // Bun alone cuts requests off after 10 s by default; Node and Deno do not.
       idleTimeout: 0,
       fetch: (request, s) =>
-        handler(request, { remoteAddress: s.requestIP(request)?.address ?? "" }),
+        handler(request, {
+          get remoteAddress() {
+            return s.requestIP(request)?.address ?? "";
+          },
+        }),
     });
     return {
       url: urlOf(host, server.port),
@@ -161,8 +172,12 @@ async function listen(host: string, port: number, handler: FetchHandler): Promis
       env: { incoming: { url?: string; socket: { remoteAddress?: string } } },
     ) =>
       handler(request, {
-        remoteAddress: env.incoming.socket.remoteAddress ?? "",
-        rawTarget: env.incoming.url,
+        get remoteAddress() {
+          return env.incoming.socket.remoteAddress ?? "";
+        },
+        get rawTarget() {
+          return env.incoming.url;
+        },
       }),
   });
   await new Promise<void>((resolve, reject) => {
