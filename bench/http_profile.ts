@@ -145,9 +145,11 @@ async function main(): Promise<void> {
     const user = perRequest(cpu1.user - cpu0.user);
     const system = perRequest(cpu1.system - cpu0.system);
     console.log(
-      `${runtime}: /${path} c${concurrency} on n1 for ${seconds} s${profiling ? " (profiled)" : ""}: ${
-        Math.round(result.rps)
-      } req/s, p99 ${result.p99.toFixed(2)} ms, n1 CPU µs/request: user ${user}, system ${system}`,
+      `${runtime}: /${path} c${concurrency} on n1 for ${seconds} s${
+        profiling ? " (profiled)" : ""
+      }: ${Math.round(result.rps)} req/s, p99 ${
+        result.p99.toFixed(2)
+      } ms, n1 CPU µs/request: user ${user}, system ${system}`,
     );
   } finally {
     await stopSetUp(setUp);
