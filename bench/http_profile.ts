@@ -14,7 +14,7 @@
  *
  * Profiles are kept in `.conclave-tmp/profile/` (open them in Chrome's DevTools). Profiling
  * slows the nodes down: read the shares, not the req/s. `--no-profile` runs the same load without
- * the profiler, for the req/s and node 1's CPU time per request (user + system, from /proc).
+ * the profiler, for the req/s and each node's CPU time per request of the load (user and system, from /proc).
  *
  * @module
  */
@@ -137,19 +137,20 @@ async function main(): Promise<void> {
         seconds: secs,
       });
     await wrk(2); // warm-up: the profile covers it too, but JIT settles first
-    const n1 = setUp.servers[0].proc.pid;
-    const cpu0 = cpuSplit(n1);
+    const before = setUp.servers.map((s) => cpuSplit(s.proc.pid));
     const result = await wrk(seconds);
-    const cpu1 = cpuSplit(n1);
     const perRequest = (ms: number) => (ms * 1000 / result.requests).toFixed(1);
-    const user = perRequest(cpu1.user - cpu0.user);
-    const system = perRequest(cpu1.system - cpu0.system);
+    const cpu = setUp.servers.map((s, i) => {
+      const after = cpuSplit(s.proc.pid);
+      const user = perRequest(after.user - before[i].user);
+      return `${s.name} user ${user}, system ${perRequest(after.system - before[i].system)}`;
+    });
     console.log(
       `${runtime}: /${path} c${concurrency} on n1 for ${seconds} s${
         profiling ? " (profiled)" : ""
-      }: ${Math.round(result.rps)} req/s, p99 ${
-        result.p99.toFixed(2)
-      } ms, n1 CPU µs/request: user ${user}, system ${system}`,
+      }: ${Math.round(result.rps)} req/s, p99 ${result.p99.toFixed(2)} ms; CPU µs/request: ${
+        cpu.join("; ")
+      }`,
     );
   } finally {
     await stopSetUp(setUp);
