@@ -111,6 +111,7 @@ async function main(): Promise<void> {
   const concurrency = flags.number("concurrency", 16);
   const seconds = flags.number("seconds", 8);
   const top = flags.number("top", 20);
+  const threads = flags.number("threads", 4);
   run.workDir = join(REPO, ".conclave-tmp");
   const dir = join(run.workDir, "profile");
   rmSync(dir, { recursive: true, force: true });
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
         scriptFile: join(run.workDir, "wrk.lua"),
         targets: target,
         path: `/${path}`,
-        threads: Math.min(concurrency, 4),
+        threads: Math.min(concurrency, threads),
         connections: concurrency,
         seconds: secs,
       });
