@@ -1,8 +1,8 @@
 /**
  * Node runs the bench's nodes from JavaScript compiled by `tsc`, as the npm package runs them
  * (`dist/`), not from the TypeScript sources through tsx: tsx compiles with esbuild's `keepNames`,
- * which wraps every named closure in a `__name()` call, and that made host mode's request path
- * about 40% slower (`bench/request_path.ts`: 16.9 against 9.9 µs per read). Deno and Bun run the
+ * which wraps every named closure in a `__name()` call (`bench/request_path.ts` measured 16.9
+ * against 9.9 µs per read while the request path still made closures). Deno and Bun run the
  * sources, which they strip of types without changing them.
  *
  * The build goes to `.conclave-tmp/dist/` once per run: `node.ts`, the CLI and the bench's app and
