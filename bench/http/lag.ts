@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type { RuntimeName } from "../../test/helpers/runtime.ts";
+import { runtimeFloor } from "../lib/loopback_floor.ts";
 import { lagSamples } from "./load.ts";
 import type { Settings } from "./settings.ts";
 import type { SetUp } from "./setup.ts";
@@ -16,10 +18,16 @@ export interface LagRow {
   lag: ReturnType<typeof summary>;
   /** Client-side latency of the writes, ms. */
   write: ReturnType<typeof summary>;
+  /** The loopback floor on this runtime, measured just before (`bench/lib/loopback_floor.ts`). */
+  floor: ReturnType<typeof summary>;
 }
 
-/** Sequential writes on n1, 1 ms apart; the other nodes time each change's arrival. */
+/**
+ * Sequential writes on n1, 1 ms apart; the other nodes time each change's arrival. Just before,
+ * the loopback floor on the same runtime, so that both meet the machine in the same state.
+ */
 export async function lightLag(setUp: SetUp, settings: Settings): Promise<LagRow> {
+  const floor = await runtimeFloor(setUp.runtime as RuntimeName, settings.lagWrites);
   const [writer, ...readers] = setUp.servers;
   await lagSamples(setUp);
   const latencies: number[] = [];
@@ -42,5 +50,6 @@ export async function lightLag(setUp: SetUp, settings: Settings): Promise<LagRow
     writes: settings.lagWrites,
     lag: summary(samples),
     write: summary(latencies),
+    floor,
   };
 }

@@ -4,7 +4,9 @@
  * Conclave code runs; what this shows is the scheduling and wake-up delay every replicated
  * write pays on this machine, to read the lag goal against.
  *
- * Run as a script with `receiver` it is one of the receivers (spawned by `loopbackFloor`).
+ * Run as a script with `receiver` it is one of the receivers (spawned by `loopbackFloor`); with
+ * `run N` it measures N messages and prints the summary as JSON (spawned by `runtimeFloor`, so
+ * that sender and receivers run on the runtime whose lag the floor stands beside).
  *
  * @module
  */
@@ -13,7 +15,7 @@ import { createConnection, createServer, type Socket } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { sleep, summary } from "../http/util.ts";
-import { runtimeCommand } from "../../test/helpers/runtime.ts";
+import { runtimeCommand, type RuntimeName } from "../../test/helpers/runtime.ts";
 import { now } from "./shared_clock.ts";
 
 const MESSAGE = 1024;
@@ -109,6 +111,38 @@ export async function loopbackFloor(messages: number, intervalMs = 1) {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === "receiver") {
-  receiver(Number(process.argv[3]));
+/**
+ * The floor with the sender and both receivers on `runtime`: a child process of that runtime runs
+ * `loopbackFloor` and prints its summary; ended by its pid if it fails.
+ */
+export async function runtimeFloor(
+  runtime: RuntimeName,
+  messages: number,
+): Promise<ReturnType<typeof summary>> {
+  const { command, args } = runtimeCommand(fileURLToPath(import.meta.url), { runtime });
+  const child = spawn(command, [...args, "run", String(messages)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    let out = "";
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (text: string) => out += text);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("exit", resolve);
+    });
+    if (code !== 0) throw new Error(`loopback floor on ${runtime} exited with ${code}`);
+    return JSON.parse(out) as ReturnType<typeof summary>;
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv[2] === "receiver") receiver(Number(process.argv[3]));
+  if (process.argv[2] === "run") {
+    const floor = await loopbackFloor(Number(process.argv[3]));
+    process.stdout.write(`${JSON.stringify(floor)}\n`);
+    process.exit(0); // the shared clock's calibration timer would keep the process up
+  }
 }

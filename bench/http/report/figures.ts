@@ -29,6 +29,7 @@ export function httpFigures(out: Out): Figures {
   for (const r of out.lags) {
     set.add(`lag.${r.setUp}.p50`, r.lag.p50, "ms", "lower");
     set.add(`lag.${r.setUp}.p99`, r.lag.p99, "ms", "lower");
+    set.add(`lag.${r.setUp}.floor_p99`, r.floor.p99, "ms", "lower");
   }
   for (const r of out.failovers) {
     set.add(`failover.${r.setUp}.p50`, summary(r.trials).p50, "ms", "lower");

@@ -34,8 +34,12 @@ export class PooledParallelSender implements Sender {
   #options: PooledParallelSenderOptions;
   #started = false;
   #connections = new Map<string, Promise<OutboundConnection>>();
-  /** Connections already open, by member record: the common send skips a promise. */
-  #open = new WeakMap<Member, OutboundConnection>();
+  /**
+   * Connections already open, by the same key: the common send reaches the socket without
+   * awaiting a promise, so its frame joins the flush of the turn it was sent in. (Keyed by the
+   * member's key, not its record: membership hands out a new record with every heartbeat.)
+   */
+  #open = new Map<string, OutboundConnection>();
   #inFlight = 0;
   #waiting: { go: () => void; fail: (error: Error) => void }[] = [];
   #connectionListener: ((member: Member, cause: Error) => void) | undefined;
@@ -86,6 +90,7 @@ export class PooledParallelSender implements Sender {
     for (const waiter of this.#waiting.splice(0)) waiter.fail(stopped);
     const all = [...this.#connections.values()];
     this.#connections.clear();
+    this.#open.clear();
     for (const pending of all) pending.then((c) => c.close(stopped), () => {});
     await Promise.allSettled(all);
   }
@@ -148,13 +153,14 @@ export class PooledParallelSender implements Sender {
     const pending = this.#connections.get(key);
     if (!pending) return;
     this.#connections.delete(key);
+    this.#open.delete(key);
     pending.then((c) => c.close(), () => {});
   }
 
   async #sendTo(member: Member, message: ChannelMessage): Promise<void> {
     for (let attempt = 0;; attempt++) {
       try {
-        const open = attempt === 0 ? this.#open.get(member) : undefined;
+        const open = attempt === 0 ? this.#open.get(keyOf(member)) : undefined;
         const connection = open?.open ? open : await this.#connection(member);
         return await connection.send(message);
       } catch (error) {
@@ -192,8 +198,9 @@ export class PooledParallelSender implements Sender {
           timeout,
           maxFrameSize,
           maxQueuedBytes,
-          onClose: (_, reason, byPeer) => {
+          onClose: (connection, reason, byPeer) => {
             if (this.#connections.get(key) === opening) this.#connections.delete(key);
+            if (this.#open.get(key) === connection) this.#open.delete(key);
             if (byPeer && this.#started) this.#connectionListener?.(member, reason);
           },
         })
@@ -209,7 +216,9 @@ export class PooledParallelSender implements Sender {
         );
       });
     this.#connections.set(key, opening);
-    opening.then((c) => this.#open.set(member, c), () => {});
+    opening.then((c) => {
+      if (c.open && this.#connections.get(key) === opening) this.#open.set(key, c);
+    }, () => {});
     return opening;
   }
 
