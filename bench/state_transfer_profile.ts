@@ -29,7 +29,7 @@ import { startConclave, startConclaveNode } from "./http/conclave.ts";
 import { seedInBatches } from "./http/scale.ts";
 import type { Runtime } from "./http/settings.ts";
 import { run, START_TIMEOUT, stopSetUp, waitLine } from "./http/setup.ts";
-import { freePort } from "./http/util.ts";
+import { cpuMs, freePort } from "./http/util.ts";
 
 async function main(): Promise<void> {
   const flags = benchFlags(process.argv.slice(2));
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < joins; i++) {
       const ports = { http: await freePort(), receiver: await freePort() };
       const marks = setUp.servers.map((s) => s.proc.mark());
+      const membersCpu = setUp.servers.map((s) => cpuMs([s.proc.pid]));
       const joiner = startConclaveNode(
         setUp,
         runtime,
@@ -65,6 +66,10 @@ async function main(): Promise<void> {
       names.set(joiner.pid, `joiner n4 #${i + 1}`);
       try {
         const done = await waitLine(joiner, "State transfer done", 300_000);
+        const joinerCpu = cpuMs([joiner.pid]);
+        const senderCpu = Math.max(
+          ...setUp.servers.map((s, k) => cpuMs([s.proc.pid]) - membersCpu[k]),
+        );
         await waitLine(joiner, "Node started", START_TIMEOUT);
         const sent = await Promise.any(
           setUp.servers.map((s, k) =>
@@ -80,7 +85,9 @@ async function main(): Promise<void> {
         sentMs.push(Number(sent.ms));
         console.log(
           `join ${i + 1}: ${done.sessions} sessions in ${ms} ms = ${fixed(rate, 1)} MB/s; ` +
-            `sender's "State sent" ${sent.ms} ms`,
+            `sender's "State sent" ${sent.ms} ms; CPU ms (all threads): sender ${
+              fixed(senderCpu, 0)
+            }, joiner ${fixed(joinerCpu, 0)} (its start included)`,
         );
       } finally {
         await joiner.stop();
