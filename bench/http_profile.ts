@@ -24,79 +24,10 @@ import process from "node:process";
 import { killAll } from "../test/helpers/node_process.ts";
 import { REPO } from "../test/helpers/runtime.ts";
 import { benchFlags } from "./lib/flags.ts";
+import { type Profile, summarize } from "./lib/cpu_profile.ts";
 import { startConclave } from "./http/conclave.ts";
 import { makePool, run, stopSetUp } from "./http/setup.ts";
 import { runWrk } from "./http/wrk.ts";
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  hitCount?: number;
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/** Where a function's code lives. */
-function placeOf(frame: CallFrame): string {
-  const { url, functionName } = frame;
-  if (functionName === "(garbage collector)") return "gc";
-  if (functionName === "(idle)") return "idle";
-  if (functionName === "(program)" || functionName === "(root)") return "program";
-  if (url.startsWith("node:")) return "node";
-  if (url.includes("@hono/node-server")) return "adapter";
-  if (url.includes("node_modules")) return "packages";
-  if (url === "") return "native";
-  if (url.includes("/bench/")) return "bench app";
-  return "conclave";
-}
-
-/** Self time (ms) per profile node id. */
-function selfTimes(profile: Profile): Map<number, number> {
-  const times = new Map<number, number>();
-  profile.samples.forEach((id, i) => {
-    times.set(id, (times.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-  });
-  return times;
-}
-
-function summarize(profile: Profile, top: number): string[] {
-  const times = selfTimes(profile);
-  const byPlace = new Map<string, number>();
-  const byFunction = new Map<string, { ms: number; place: string }>();
-  for (const node of profile.nodes) {
-    const ms = times.get(node.id) ?? 0;
-    if (ms === 0) continue;
-    const place = placeOf(node.callFrame);
-    byPlace.set(place, (byPlace.get(place) ?? 0) + ms);
-    const { functionName, url, lineNumber } = node.callFrame;
-    const file = url.replace(`file://${REPO}/`, "").replace(/^.*node_modules\//, "");
-    const key = `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`;
-    const entry = byFunction.get(key) ?? { ms: 0, place };
-    entry.ms += ms;
-    byFunction.set(key, entry);
-  }
-  const idle = byPlace.get("idle") ?? 0;
-  const total = [...byPlace.values()].reduce((a, b) => a + b, 0);
-  const busy = total - idle;
-  const pct = (ms: number) => `${(100 * ms / busy).toFixed(1).padStart(5)}%`;
-  const lines = [`busy ${busy.toFixed(0)} ms of ${total.toFixed(0)} ms profiled`];
-  for (const [place, ms] of [...byPlace].sort((a, b) => b[1] - a[1])) {
-    if (place !== "idle") lines.push(`  ${pct(ms)}  ${place}`);
-  }
-  lines.push("  top self time:");
-  const functions = [...byFunction].filter(([, f]) => f.place !== "idle")
-    .sort((a, b) => b[1].ms - a[1].ms).slice(0, top);
-  for (const [name, f] of functions) lines.push(`  ${pct(f.ms)}  ${f.place.padEnd(9)} ${name}`);
-  return lines;
-}
 
 /** User and system CPU time of a process so far, ms (/proc/PID/stat, 100 ticks a second). */
 function cpuSplit(pid: number): { user: number; system: number } {

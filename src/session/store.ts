@@ -75,6 +75,8 @@ export type VersionTable = readonly (string | StoredVersion)[] | Map<string, Sto
 
 const FLAT_VERSIONS = 16;
 const NO_VERSIONS: VersionTable = Object.freeze([]);
+/** The table `apply` builds for a session without versions, copied once it is complete. */
+const BUILDING: (string | StoredVersion)[] = [];
 
 function versionOf(table: VersionTable, name: string): StoredVersion | undefined {
   if (table instanceof Map) return table.get(name);
@@ -309,10 +311,20 @@ export class SessionStore {
     return typeof v === "number" ? [Math.floor(v / NODE_SLOTS), this.#nodes[v % NODE_SLOTS]] : v;
   }
 
+  /** The counter of a stored version (`unpack(v)[0]` without the tuple). */
+  counterOf(v: StoredVersion): number {
+    return typeof v === "number" ? Math.floor(v / NODE_SLOTS) : v[0];
+  }
+
+  /** The node id of a stored version (`unpack(v)[1]` without the tuple). */
+  nodeOf(v: StoredVersion): string {
+    return typeof v === "number" ? this.#nodes[v % NODE_SLOTS] : v[1];
+  }
+
   /** `compareVersions(a, b)` without unpacking `b`. */
   #compare(a: Version, b: StoredVersion): number {
-    const counter = typeof b === "number" ? Math.floor(b / NODE_SLOTS) : b[0];
-    const node = typeof b === "number" ? this.#nodes[b % NODE_SLOTS] : b[1];
+    const counter = this.counterOf(b);
+    const node = this.nodeOf(b);
     return a[0] !== counter ? a[0] - counter : a[1] < node ? -1 : a[1] > node ? 1 : 0;
   }
 
@@ -383,6 +395,9 @@ export class SessionStore {
    * A conflict is counted when a received version beats a stored one from another writer that
    * is provably concurrent (the same counter), or, in an anti-entropy `repair`, one this node
    * wrote itself (its write lost to one made while apart).
+   *
+   * Nothing of `delta` is kept but its attribute values: state transfer passes one delta, its
+   * tuples and arrays refilled for each session.
    */
   apply(delta: SessionDelta, repair = false): StoredSession | undefined {
     const base = parseSessionId(delta.id)?.base;
@@ -404,9 +419,14 @@ export class SessionStore {
     }
     if (delta.accessed > session.lastAccessedTime) session.lastAccessedTime = delta.accessed;
     const before = session.attributes.dirty;
+    // A session without versions (new: all of state transfer) gets its table in one allocation.
+    let table = session.versions === NO_VERSIONS && delta.attrs.length <= FLAT_VERSIONS
+      ? BUILDING
+      : session.versions;
+    BUILDING.length = 0;
     for (const [name, value, version, removed] of delta.attrs) {
       this.#observe(version);
-      const current = versionOf(session.versions, name);
+      const current = versionOf(table, name);
       const order = current === undefined ? 1 : this.#compare(version, current);
       if (current !== undefined && order !== 0) this.#conflict(version, current, order, repair);
       if (order <= 0) {
@@ -414,12 +434,15 @@ export class SessionStore {
         continue;
       }
       const kept = this.#name(name);
-      session.versions = withVersion(session.versions, kept, this.#pack(version));
+      if (table !== BUILDING || current !== undefined) {
+        table = withVersion(table, kept, this.#pack(version));
+      } else BUILDING.push(kept, this.#pack(version));
       session.setLocal(kept, false);
       if (removed) Map.prototype.delete.call(session.attributes, kept);
       else Map.prototype.set.call(session.attributes, kept, value);
       this.stats.applied++;
     }
+    session.versions = table !== BUILDING ? table : table.length > 0 ? table.slice() : NO_VERSIONS;
     session.attributes.dirty = before; // replicated changes are not this node's to send
     return session;
   }

@@ -126,19 +126,24 @@ export class FrameDecoder {
       }
       const total = 4 + this.#needed;
       if (this.#buffered < total) return;
-      const frame = this.#take(total);
-      this.#needed = 0;
-      const headerLength = (frame[4] << 8) | frame[5];
-      if (FRAME_PREFIX + headerLength > frame.length) {
+      const prefix = this.#peek(FRAME_PREFIX);
+      const headerLength = (prefix[4] << 8) | prefix[5];
+      if (FRAME_PREFIX + headerLength > total) {
         throw new ConclaveError(
           "WIRE_ERR_MALFORMED",
           `Header of ${headerLength} bytes announced in a ${total}-byte frame; expected it to fit`,
         );
       }
-      this.#onFrame(
-        frame.subarray(FRAME_PREFIX, FRAME_PREFIX + headerLength),
-        frame.subarray(FRAME_PREFIX + headerLength),
-      );
+      this.#needed = 0;
+      const head = FRAME_PREFIX + headerLength;
+      if (this.#chunks[0].length >= total) {
+        const frame = this.#take(total);
+        this.#onFrame(frame.subarray(FRAME_PREFIX, head), frame.subarray(head));
+      } else {
+        // Taken apart: a payload that arrived in one piece (a record) is read where it lies.
+        const header = this.#take(head).subarray(FRAME_PREFIX);
+        this.#onFrame(header, total === head ? new Uint8Array(0) : this.#take(total - head));
+      }
     }
   }
 

@@ -98,4 +98,29 @@ describe("FrameDecoder", () => {
     decoder.push(encodeFrame(new Uint8Array([1])));
     decoder.end();
   });
+
+  it("reads a payload that arrived in one chunk where it lies, wherever its header came", () => {
+    const payload = Uint8Array.from({ length: 5000 }, (_, i) => i % 251);
+    const frame = encodeFrame(Uint8Array.of(1, 2, 3), payload);
+    const head = frame.length - payload.length;
+    const got: Uint8Array[] = [];
+    const decoder = new FrameDecoder(1 << 20, (_, p) => got.push(p));
+    const tail = frame.slice(head);
+    decoder.push(frame.slice(0, head)); // prefix and header, as the end of one record
+    decoder.push(tail); // the payload, as the next record
+    assert.equal(got.length, 1);
+    assert.deepEqual([...got[0]], [...payload]);
+    assert.equal(got[0].buffer, tail.buffer, "a view of the chunk, not a copy");
+    assert.equal(decoder.pending, 0);
+  });
+
+  it("refuses a header longer than its frame however the frame is cut", () => {
+    const frame = encodeFrame(Uint8Array.of(1, 2, 3), new Uint8Array(10));
+    frame[5] = 200; // header length 200 in a 19-byte frame
+    for (const cut of [3, 6, 8]) {
+      const decoder = new FrameDecoder(1 << 20, () => assert.fail("no frame"));
+      decoder.push(frame.slice(0, cut));
+      assert.throws(() => decoder.push(frame.slice(cut)), { code: "WIRE_ERR_MALFORMED" });
+    }
+  });
 });

@@ -377,7 +377,7 @@ export class DeltaManager implements Manager {
         return;
       }
       case "state?":
-        this.#state.answer(message.q, sender);
+        this.#state.answer(message.q, sender, message.f);
         return;
       case "state":
         this.#state.received(message);

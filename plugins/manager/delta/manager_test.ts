@@ -25,6 +25,8 @@ import {
   STATE_CHUNK_BYTES,
   STATE_WINDOW,
 } from "./manager.ts";
+import { checkCompact, COMPACT_FORM, compactSessions } from "./compact.ts";
+import { chunkMessages } from "./state_transfer.ts";
 
 /** Two started nodes on a fresh in-memory network; `use` keeps the harness for teardown. */
 async function twoNodes(use: (harness: DeltaHarness) => void, sendOptions = 6) {
@@ -595,6 +597,71 @@ describe("DeltaManager state transfer, chunk by chunk", () => {
     );
   });
 
+  it("asks for the compact form, and applies compact chunks in any order", async () => {
+    const a = member("a");
+    const { m, clock, sent, deliver } = manager([a]);
+    let started = false;
+    const starting = m.start().then(() => started = true);
+    await clock.advance(0);
+    const ask = sent.find((s) => s.value.t === "state?")!;
+    assert.equal(ask.value.f, COMPACT_FORM, "the joiner names the highest form it reads");
+    const q = ask.value.q as string;
+    // A current member answers with compact chunks: its store cut in three.
+    const source = new SessionStore(UniqueId.random().hex);
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) {
+      const s = new StoredSession(newSessionId("n1"), 1_700_000_000_000, 1800);
+      s.unsent = true;
+      s.attributes.set("i", i);
+      source.add(s);
+      source.takeDelta(s);
+      ids.push(s.id);
+    }
+    const all = [...chunkMessages(source, "/", q, true)];
+    assert.equal(all.length, 1);
+    const parts = compactSessions(all[0].c!);
+    const total = 3;
+    const compact = (n: number) => ({
+      ...all[0],
+      n,
+      total,
+      end: n === total - 1,
+      c: parts.slice(n * 3, n * 3 + 3).flat(),
+    });
+    await deliver(compact(2), a);
+    await deliver(compact(0), a);
+    await clock.advance(0);
+    assert.equal(started, false, "chunk 1 is missing");
+    await deliver(compact(1), a);
+    await starting;
+    assert.deepEqual(ids.map((id) => m.findSession(id)?.attributes.get("i")), [...ids.keys()]);
+  });
+
+  it("answers a joiner that names no form in the first form, one that reads 2 compactly", async () => {
+    const j = member("j");
+    const { m, clock, sent, deliver } = manager([]);
+    await m.start();
+    for (let i = 0; i < 2 * STATE_CHUNK + 1; i++) {
+      const s = m.createSession();
+      s.attributes.set("i", i);
+      m.store.takeDelta(s as StoredSession);
+    }
+    const chunksOf = (q: string) =>
+      sent.filter((s) => s.value.t === "state" && s.value.q === q).map((s) => s.value);
+    await deliver({ cdm: 1, ctx: "/", t: "state?", q: "old" }, j);
+    await deliver({ cdm: 1, ctx: "/", t: "state?", q: "new", f: COMPACT_FORM }, j);
+    await clock.advance(0);
+    const old = chunksOf("old");
+    const compact = chunksOf("new");
+    assert.ok(old.every((v) => Array.isArray(v.s) && v.c === undefined));
+    assert.ok(compact.every((v) => v.s === undefined && Array.isArray(v.c)));
+    assert.deepEqual(compact.map((v) => v.n), [...Array(compact.length).keys()], "in order");
+    const count = (vs: typeof old) =>
+      vs.reduce((sum, v) => sum + (v.s ? (v.s as unknown[]).length : checkCompact(v)), 0);
+    assert.equal(count(old), m.sessionCount, "every session once");
+    assert.equal(count(compact), m.sessionCount, "every session once");
+  });
+
   it("stops sending once a chunk is refused", async () => {
     const j = member("j");
     const pending: { resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -639,7 +706,7 @@ describe("DeltaManager state-transfer chunk bounds", () => {
   });
 
   it(`is cut near ${STATE_CHUNK_BYTES} bytes, so big sessions stay below maxFrameSize`, () => {
-    const size = 100 * 1024;
+    const size = Math.floor(STATE_CHUNK_BYTES / 2.5);
     const all = sessions(20, size);
     const plan = planChunks(all);
     const perChunk = Math.floor(STATE_CHUNK_BYTES / size);

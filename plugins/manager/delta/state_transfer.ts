@@ -12,22 +12,30 @@ import { estimateSize } from "../../../src/session/bundle.ts";
 import { checkDelta } from "../../../src/session/wire_check.ts";
 import type { SessionDelta, SessionStore, StoredSession } from "../../../src/session/store.ts";
 import type { ManagerBase } from "../../../src/session/manager_components.ts";
+import {
+  applyCompact,
+  checkCompact,
+  COMPACT_FORM,
+  compactSessions,
+  CompactWriter,
+} from "./compact.ts";
 import { type StateChunk, SYNC } from "./wire.ts";
 
 /** Most sessions per state-transfer chunk: no single giant message, whatever the session count. */
 export const STATE_CHUNK = 500;
 /**
  * Estimated bytes after which a state-transfer chunk is cut (a chunk holds at least one
- * session), so that big sessions never make a chunk over `maxFrameSize`: 500 sessions of 100 KB
- * would be a 50 MB frame, refused at the default 32 MiB, and the joiner would retry forever.
+ * session), so that big sessions never make a chunk over `maxFrameSize`, and so that a chunk of
+ * small sessions fits, with its frame header, in one record of the channel secret (65,519
+ * bytes): the joiner then reads it where it was decrypted, without joining records in a copy.
  */
-export const STATE_CHUNK_BYTES = 256 * 1024;
+export const STATE_CHUNK_BYTES = 60 * 1024;
 /**
  * State-transfer chunks in flight (sent, not yet acknowledged as applied): the sender encodes
  * the next while the joiner applies the last, so the joiner's applying alone sets the pace.
- * About 2 MB of 1 KiB sessions, as 4 chunks of 500 were before chunks were cut by bytes.
+ * About 2 MB, so that a pause on either side (a garbage collection) does not drain it.
  */
-export const STATE_WINDOW = 8;
+export const STATE_WINDOW = 32;
 
 /** A state transfer this node awaits: request id, chunk numbers applied, the chunk count. */
 interface Transfer {
@@ -63,11 +71,14 @@ export class StateTransfer {
     this.#counters = counters;
   }
 
-  /** Answers a joiner's `state?`: the sessions, or "busy" while this node is joining itself. */
-  answer(q: string, to: Member): void {
+  /**
+   * Answers a joiner's `state?`: the sessions, or "busy" while this node is joining itself.
+   * `form`: the highest chunk form the joiner reads (the compact one from 2 on).
+   */
+  answer(q: string, to: Member, form?: unknown): void {
     if (!this.ready) this.answerBusy(q, to);
     // Stream after acknowledging the request: the requester's receive queue stays free.
-    else void this.#send(q, to);
+    else void this.#send(q, to, typeof form === "number" && form >= COMPACT_FORM);
   }
 
   /** Tells a joiner this node holds no state to give yet (still joining, or not started). */
@@ -88,8 +99,8 @@ export class StateTransfer {
 
   /** Applies one chunk (all or none), and counts it towards the transfer it belongs to. */
   received(chunk: StateChunk): void {
-    const { n, total, s } = chunk;
-    if (!Array.isArray(s)) {
+    const { n, total, s, c } = chunk;
+    if (!Array.isArray(s) && c === undefined) {
       throw new ConclaveError("SESSION_ERR_REPLICATION", "A state chunk without sessions");
     }
     if (
@@ -101,9 +112,14 @@ export class StateTransfer {
         `A state chunk numbered ${String(n).slice(0, 20)} of ${String(total).slice(0, 20)}`,
       );
     }
-    for (const d of s) checkDelta(d);
     // apply() merges by versions, so chunks may be applied in any order.
-    for (const delta of s) this.#store.apply(delta);
+    if (Array.isArray(s)) {
+      for (const d of s) checkDelta(d);
+      for (const delta of s) this.#store.apply(delta);
+    } else {
+      checkCompact(chunk);
+      applyCompact(this.#store, chunk as Required<StateChunk>);
+    }
     const transfer = this.#transfer;
     if (transfer && transfer.q === chunk.q) this.#chunkApplied(transfer, chunk);
   }
@@ -131,28 +147,18 @@ export class StateTransfer {
     }
   }
 
-  async #send(q: string, to: Member): Promise<void> {
+  async #send(q: string, to: Member, compact: boolean): Promise<void> {
     const { clock, logger, name } = this.#options;
     const started = clock.now();
-    const all = [...this.#store.sessions()];
-    const plan = planChunks(all);
-    const total = Math.max(1, plan.length);
+    const sessions = this.#store.size;
+    let total = 0;
     // A few chunks in flight: encoding the next overlaps the joiner's decoding of the last.
     const inFlight = new Set<Promise<void>>();
     let failed: Error | undefined;
     try {
-      for (let n = 0; n < total && !failed; n++) {
-        const s = (plan[n] ?? []).map(([i, names]) => this.#piece(all[i], names));
-        const message: StateChunk = {
-          cdm: 1,
-          ctx: name,
-          t: "state",
-          q,
-          n,
-          total,
-          s,
-          end: n === total - 1,
-        };
+      for (const message of chunkMessages(this.#store, name, q, compact)) {
+        if (failed) break;
+        total = message.total ?? 1;
         const sent: Promise<void> = this.#sendChunk(to, message).then(
           () => void inFlight.delete(sent),
           (err: Error) => {
@@ -166,7 +172,7 @@ export class StateTransfer {
       await Promise.all(inFlight);
       if (failed) throw failed;
       logger.info(
-        { to: to.name, sessions: all.length, chunks: total, ms: clock.now() - started },
+        { to: to.name, sessions, chunks: total, ms: clock.now() - started },
         "State sent to a joining member",
       );
     } catch (err) {
@@ -187,27 +193,30 @@ export class StateTransfer {
       await this.#options.channel.send([to], chunk, SYNC);
     } catch (err) {
       if ((err as ConclaveError).code !== "CHANNEL_ERR_PAYLOAD") throw err;
-      const good = chunk.s.filter((piece) => {
+      const encodes = (piece: unknown, id: unknown) => {
         try {
           encodeValue(piece);
           return true;
         } catch (cause) {
           this.#options.logger.error(
-            { session: piece.id, to: to.name, err: (cause as Error).message },
+            { session: id, to: to.name, err: (cause as Error).message },
             "A session that cannot be encoded was left out of the state transfer",
           );
           return false;
         }
-      });
-      if (good.length === chunk.s.length) throw err;
+      };
+      if (chunk.c) {
+        const sessions = compactSessions(chunk.c);
+        const good = sessions.filter((flat) => encodes(flat, flat[0]));
+        if (good.length === sessions.length) throw err;
+        await this.#options.channel.send([to], { ...chunk, c: good.flat() }, SYNC);
+        return;
+      }
+      const pieces = chunk.s ?? [];
+      const good = pieces.filter((piece) => encodes(piece, piece.id));
+      if (good.length === pieces.length) throw err;
       await this.#options.channel.send([to], { ...chunk, s: good }, SYNC);
     }
-  }
-
-  /** The whole session, or the part of it holding `names`. */
-  #piece(session: StoredSession, names: ReadonlySet<string> | undefined): SessionDelta {
-    const full = this.#store.full(session);
-    return names ? { ...full, attrs: full.attrs.filter(([name]) => names.has(name)) } : full;
   }
 
   /** Asks one member after another for the state until one delivers it whole. */
@@ -230,7 +239,8 @@ export class StateTransfer {
         cancel = clock.setTimeout(() => resolve(false), stateTransferTimeout * 1000);
       });
       try {
-        await channel.send([member], { cdm: 1, ctx: name, t: "state?", q }, SYNC);
+        const ask = { cdm: 1, ctx: name, t: "state?", q, f: COMPACT_FORM } as const;
+        await channel.send([member], ask, SYNC);
       } catch (err) {
         cancel?.();
         this.#counters.transferFailures++;
@@ -274,6 +284,42 @@ export class StateTransfer {
       `No member delivered the sessions of ${name} within stateTransferTimeout`,
     );
   }
+}
+
+/**
+ * The chunk messages of a state transfer of `store`, for request `q` of app `ctx`, in the
+ * compact form or the first.
+ */
+export function* chunkMessages(
+  store: SessionStore,
+  ctx: string,
+  q: string,
+  compact: boolean,
+): Generator<StateChunk> {
+  const all = [...store.sessions()];
+  const plan = planChunks(all);
+  const total = Math.max(1, plan.length);
+  for (let n = 0; n < total; n++) {
+    const head = { cdm: 1, ctx, t: "state", q, n, total, end: n === total - 1 } as const;
+    const entries = plan[n] ?? [];
+    if (compact) {
+      const writer = new CompactWriter(store);
+      for (const [i, names] of entries) writer.add(all[i], names);
+      yield { ...head, nodes: writer.nodes, names: writer.names, c: writer.c };
+    } else {
+      yield { ...head, s: entries.map(([i, names]) => piece(store, all[i], names)) };
+    }
+  }
+}
+
+/** The whole session, or the part of it holding `names`. */
+function piece(
+  store: SessionStore,
+  session: StoredSession,
+  names: ReadonlySet<string> | undefined,
+): SessionDelta {
+  const full = store.full(session);
+  return names ? { ...full, attrs: full.attrs.filter(([name]) => names.has(name)) } : full;
 }
 
 /** One entry of a chunk: a session (by index), whole or only the attributes named. */

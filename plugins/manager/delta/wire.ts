@@ -5,6 +5,7 @@
  */
 import { SendOptions } from "../../../src/interfaces/message.ts";
 import type { SessionDelta, Version } from "../../../src/session/store.ts";
+import type { CompactSessions } from "./compact.ts";
 
 /** State transfer waits for each chunk to be applied. */
 export const SYNC = SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK;
@@ -14,20 +15,24 @@ export type Wire =
   /** The deltas of requests that ended in the same turn of the event loop, in order. */
   | { cdm: 1; ctx: string; t: "deltas"; d: SessionDelta[] }
   | { cdm: 1; ctx: string; t: "gone"; id: string; v: Version; why?: "invalidated" | "expired" }
-  | { cdm: 1; ctx: string; t: "state?"; q: string }
+  /** `f`: the highest chunk form the joiner reads (2: `compact.ts`); absent: the first only. */
+  | { cdm: 1; ctx: string; t: "state?"; q: string; f?: number }
   | StateChunk
   /** Anti-entropy (`anti_entropy.ts`). */
   | ({ cdm: 1; ctx: string } & EntropyBody);
 
-/** One chunk of a state transfer. */
-export interface StateChunk {
+/**
+ * One chunk of a state transfer: its sessions as deltas (`s`, the first form), or, to a joiner
+ * that asked for form 2, in the compact form (`c`, `nodes`, `names`: `compact.ts`).
+ */
+export interface StateChunk extends Partial<CompactSessions> {
   cdm: 1;
   ctx: string;
   t: "state";
   q: string;
   /** Chunk number, from 0; chunks may arrive in any order. */
   n: number;
-  s: SessionDelta[];
+  s?: SessionDelta[];
   /** Marks the last chunk (read by joiners that predate `total`). */
   end: boolean;
   /** How many chunks make the state; absent from older senders. */

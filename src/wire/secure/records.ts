@@ -42,6 +42,15 @@ export class RecordSealer {
     let group: Uint8Array[] = [];
     let size = 0;
     for (const part of parts) {
+      // A part that fits in a record is not cut across two: the reader gets it in one piece
+      // (a frame's payload, read where it lies instead of joined in a copy).
+      if (
+        size > 0 && part.length <= MAX_RECORD_PLAINTEXT && size + part.length > MAX_RECORD_PLAINTEXT
+      ) {
+        records.push(...this.#record(group, size));
+        group = [];
+        size = 0;
+      }
       for (let at = 0; at < part.length;) {
         const take = Math.min(part.length - at, MAX_RECORD_PLAINTEXT - size);
         group.push(at === 0 && take === part.length ? part : part.subarray(at, at + take));

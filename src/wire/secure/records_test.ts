@@ -176,4 +176,24 @@ describe("the record layer", () => {
     for (let i = 0; i < 3; i++) stale.opener.push(sealed(rekeying, [Uint8Array.of(i)]));
     assert.throws(() => stale.opener.push(sealed(rekeying, [Uint8Array.of(3)])), isRecordError);
   });
+
+  it("starts a new record for a part that fits in one rather than cut it across two", () => {
+    const { a, b } = connection();
+    const sealer = new RecordSealer(a.send);
+    const first = new Uint8Array(1000).fill(1);
+    const second = new Uint8Array(MAX_RECORD_PLAINTEXT - 500).fill(2);
+    const third = new Uint8Array(100).fill(3);
+    const stream = sealed(sealer, [first, second, third]);
+    const pieces: Uint8Array[] = [];
+    const opener = new RecordOpener(b.receive, (bytes) => pieces.push(bytes));
+    opener.push(stream);
+    assert.deepEqual(pieces.map((p) => p.length), [1000, second.length + 100]);
+    assert.ok(pieces[1].subarray(0, second.length).every((x) => x === 2), "second whole");
+    // A part bigger than a record still fills records to the brim.
+    const big = sealed(sealer, [first, new Uint8Array(2 * MAX_RECORD_PLAINTEXT)]);
+    assert.deepEqual(
+      recordSizes(big),
+      [MAX_RECORD_PLAINTEXT, MAX_RECORD_PLAINTEXT, 1000].map((n) => n + 2 + 16),
+    );
+  });
 });
