@@ -10,7 +10,8 @@
  *   replications in flight; answers `{"seeded","ms","sessions"}`.
  * - `/mem?gc=1`: collects garbage when the runtime allows it, then answers the process's memory.
  * - `/lag`: the replication lags this node saw since the last call (and forgets them): for every
- *   `t` that arrived from another node, the time from the write there to the change applied here.
+ *   `t` that arrived from another node, the time from the write there to the change applied here;
+ *   then the node re-reads its clock's offset (`bench/lib/shared_clock.ts`).
  *
  * @module
  */
@@ -20,7 +21,7 @@ import type { ConclaveContext } from "../../src/http/host.ts";
 import type { SessionListener } from "../../src/interfaces/session_listener.ts";
 import { collectGarbage } from "../lib/gc.ts";
 import { benchManagers } from "./manager.ts";
-import { now } from "../lib/shared_clock.ts";
+import { now, recalibrate } from "../lib/shared_clock.ts";
 import { windowed } from "../lib/windowed.ts";
 
 const KIB = 1024;
@@ -115,6 +116,7 @@ export default function app(request: Request, ctx: ConclaveContext): Response | 
     case "/lag": {
       const samples = Array.from(lags.subarray(0, lagCount), (x) => Math.round(x * 1000) / 1000);
       lagCount = 0;
+      recalibrate(); // between measurements: the bench reads /lag before and after each one
       return Response.json({ node: ctx.jvmRoute, samples });
     }
     default:

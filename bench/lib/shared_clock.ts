@@ -4,8 +4,6 @@
  * @module
  */
 
-/** How often each process re-reads the wall clock's offset (it may drift against monotonic). */
-const CALIBRATE_EVERY_MS = 2000;
 /** Longest gap between two reads around a tick that still dates the tick. */
 const TRUSTED_GAP_MS = 0.01;
 
@@ -42,7 +40,15 @@ function calibrate(previous: number): number {
 }
 
 let offset = calibrate(Date.now() - performance.now());
-setInterval(() => offset = calibrate(offset), CALIBRATE_EVERY_MS).unref?.();
+
+/**
+ * Reads the wall clock's offset again (it may drift against the monotonic clock over minutes).
+ * It spins a few ms, so it runs between measurements, never on a timer: a server that stalled
+ * every 2 s to calibrate put those stalls into the lag and latency tails it was measuring.
+ */
+export function recalibrate(): void {
+  offset = calibrate(offset);
+}
 
 /**
  * Milliseconds since the epoch with sub-millisecond resolution, the same in every process.
