@@ -27,14 +27,8 @@ import { benchFlags } from "./lib/flags.ts";
 import { type Profile, summarize } from "./lib/cpu_profile.ts";
 import { startConclave } from "./http/conclave.ts";
 import { makePool, run, stopSetUp } from "./http/setup.ts";
+import { cpuSplitMs } from "./http/util.ts";
 import { runWrk } from "./http/wrk.ts";
-
-/** User and system CPU time of a process so far, ms (/proc/PID/stat, 100 ticks a second). */
-function cpuSplit(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
-}
 
 async function main(): Promise<void> {
   const flags = benchFlags(process.argv.slice(2));
@@ -69,11 +63,11 @@ async function main(): Promise<void> {
         seconds: secs,
       });
     await wrk(2); // warm-up: the profile covers it too, but JIT settles first
-    const before = setUp.servers.map((s) => cpuSplit(s.proc.pid));
+    const before = setUp.servers.map((s) => cpuSplitMs(s.proc.pid));
     const result = await wrk(seconds);
     const perRequest = (ms: number) => (ms * 1000 / result.requests).toFixed(1);
     const cpu = setUp.servers.map((s, i) => {
-      const after = cpuSplit(s.proc.pid);
+      const after = cpuSplitMs(s.proc.pid);
       const user = perRequest(after.user - before[i].user);
       return `${s.name} user ${user}, system ${perRequest(after.system - before[i].system)}`;
     });

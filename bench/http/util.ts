@@ -55,21 +55,28 @@ function tick(): void {
   }
 }
 
+/** User and system CPU time (all threads) a process used so far, ms; zero once it is gone. */
+export function cpuSplitMs(pid: number): { user: number; system: number } {
+  tick();
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ms = (field: string | undefined) => (Number(field) * 1000) / ticksPerSecond;
+    return { user: ms(fields[11]), system: ms(fields[12]) }; // utime, stime
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}
+
 /** CPU time (user + system, all threads) the processes used so far, ms; from /proc/PID/stat. */
 export function cpuMs(pids: readonly number[]): number {
-  tick();
-  let ticks = 0;
+  let total = 0;
   for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // Fields after the command name, which is in parentheses and may hold spaces.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {
-      // gone
-    }
+    const { user, system } = cpuSplitMs(pid);
+    total += user + system;
   }
-  return (ticks * 1000) / ticksPerSecond;
+  return total;
 }
 
 /**
