@@ -276,7 +276,7 @@ export class Host {
     const session = new SessionRequest(app.sessions, request.headers.get("cookie"));
     const fetching = session.prepare();
     if (fetching) await fetching;
-    const ctx = new HostContext(this.#node, session);
+    const ctx = hostContext(this.#node, session);
     let response = await session.run(url, () => request, async () => await app.fetch(request, ctx));
     const cookie = session.setCookie();
     if (cookie) {
@@ -292,27 +292,14 @@ export class Host {
   }
 }
 
-/** The context of one request (one object, no closures: the request path is hot). */
-class HostContext implements ConclaveContext {
-  readonly #node: ClusterNode;
-  readonly #session: SessionRequest;
-
-  constructor(node: ClusterNode, session: SessionRequest) {
-    this.#node = node;
-    this.#session = session;
-  }
-
-  get jvmRoute(): string {
-    return this.#node.jvmRoute;
-  }
-
-  members(): { name: string; jvmRoute: string }[] {
-    return this.#node.members().map((m) => ({ name: m.name, jvmRoute: m.jvmRoute }));
-  }
-
-  getSession(create?: true): Session;
-  getSession(create: boolean): Session | null;
-  getSession(create = true): Session | null {
-    return this.#session.getSession(create);
-  }
+/**
+ * The context of one request. Its members are own properties, so an app may destructure it
+ * (`(request, { getSession }) => ...`) or spread it.
+ */
+function hostContext(node: ClusterNode, session: SessionRequest): ConclaveContext {
+  return {
+    jvmRoute: node.jvmRoute,
+    members: () => node.members().map((m) => ({ name: m.name, jvmRoute: m.jvmRoute })),
+    getSession: ((create = true) => session.getSession(create)) as ConclaveContext["getSession"],
+  };
 }

@@ -103,6 +103,36 @@ describe("host mode", () => {
   });
 });
 
+describe("host mode context", () => {
+  it("hands an app a context it can take apart (getSession, jvmRoute, members used detached)", async () => {
+    const network = `context-${UniqueId.random().hex}`;
+    const apps = [{
+      path: "/",
+      module: "./test/http/fixtures/destructure_app.ts",
+      distributable: true,
+    }];
+    const nodes: ClusterNode[] = [];
+    try {
+      for (const route of ["c1", "c2"]) {
+        const node = await startNode(memoryHostConfig(network, route, apps), {
+          logger: silentLogger(),
+          host: true,
+        });
+        nodes.push(node);
+      }
+      await seesAMember(nodes[0]);
+      const url = nodes[0].url as string;
+      const first = await fetch(url);
+      assert.deepEqual(await first.json(), { n: 1, jvmRoute: "c1", members: ["c2"] });
+      const cookie = cookieOf(first.headers.get("set-cookie") ?? undefined);
+      const second = await fetch(url, { headers: { cookie } });
+      assert.deepEqual(await second.json(), { n: 2, jvmRoute: "c1", members: ["c2"] });
+    } finally {
+      for (const node of nodes) await node.stop();
+    }
+  });
+});
+
 describe("host mode metrics", () => {
   it("exposes Prometheus text with members, sessions and channel counters", async () => {
     const network = `metrics-${UniqueId.random().hex}`;
