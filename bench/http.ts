@@ -10,7 +10,9 @@
  * Flags: `--quick`, `--runtimes node,bun,deno` (the runtimes the Conclave cluster runs on),
  * `--seconds S` (a timed load run, whole seconds), `--warmup S` (before each run),
  * `--setup-warmup S` (writes, then reads, before a set-up's first run), `--concurrency 16,64`,
- * `--threads N` (wrk threads), `--pool N` (sessions per node the load replays), `--sessions N`
+ * `--threads N` (wrk threads), `--nodes N` (per Conclave cluster, 3 by default), `--load-on
+ * all|first` (wrk loads every node, or node 1 alone: with `--nodes 2`, the layout issue 18
+ * measured in), `--pool N` (sessions per node the load replays), `--sessions N`
  * (for state transfer and memory), `--seed-window N`, `--trials N` (failovers per set-up),
  * `--lag-writes N`, `--rounds N` (timed runs per case; rows show the median), `--parts
  * load,lag,failover,scale` (the measurements to run, all by default), `--no-async` (no

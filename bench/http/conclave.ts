@@ -1,5 +1,5 @@
 /**
- * The Conclave set-up of `bench/http.ts`: three nodes of `node.ts` in host mode on one runtime,
+ * The Conclave set-up of `bench/http.ts`: nodes (three by default) of `node.ts` in host mode on one runtime,
  * from one generated configuration, and a node restarted or joining later.
  *
  * @module
@@ -65,17 +65,25 @@ export function startConclaveNode(
   });
 }
 
-/** `nodeFlags`: more flags for Node nodes (`--cpu-prof`, for `bench/http_profile.ts`). */
+/**
+ * Starts a cluster of `nodes` nodes. `nodeFlags`: more flags for Node nodes (`--cpu-prof`, for
+ * `bench/http_profile.ts`).
+ */
 export async function startConclave(
   runtime: Runtime,
   sendOptions: string,
   nodeFlags?: readonly string[],
+  nodes = 3,
 ): Promise<SetUp> {
   const id = `conclave/${runtime}/${sendOptions === "async" ? "async" : "sync"}`;
-  const http = [await freePort(), await freePort(), await freePort()];
-  const receivers = [await freePort(), await freePort(), await freePort()];
+  const http: number[] = [];
+  const receivers: number[] = [];
+  for (let i = 0; i < nodes; i++) {
+    http.push(await freePort());
+    receivers.push(await freePort());
+  }
   const configFile = join(run.workDir, `${id.replaceAll("/", "-")}.json`);
-  // The three nodes list each other; a joining node lists them too and is not listed itself.
+  // The nodes list each other; a joining node lists them too and is not listed itself.
   writeFileSync(
     configFile,
     JSON.stringify(clusterConfig(runtime, receivers, sendOptions, 1500), null, 2),
@@ -93,7 +101,7 @@ export async function startConclave(
   };
   // One after the other: a node whose manager has not started yet ignores a joiner's request
   // for the state, and the joiner waits stateTransferTimeout (reported as a product problem).
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < nodes; i++) {
     const ports = { http: http[i], receiver: receivers[i] };
     const server: Server = {
       name: `n${i + 1}`,

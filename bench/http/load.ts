@@ -43,13 +43,21 @@ export async function lagSamples(setUp: SetUp, servers = setUp.servers): Promise
   return answers.flatMap((a) => a.samples);
 }
 
+/** The servers wrk loads: with `--load-on first`, a Conclave cluster's first node alone. */
+function loaded(setUp: SetUp, settings: Settings) {
+  const servers = setUp.kind === "conclave" && settings.loadOn === "first"
+    ? setUp.servers.slice(0, 1)
+    : setUp.servers;
+  return servers.map((s) => ({ port: s.httpPort, cookies: s.pool }));
+}
+
 export async function load(
   setUp: SetUp,
   path: Path,
   concurrency: number,
   settings: Settings,
 ): Promise<LoadRow> {
-  const targets = setUp.servers.map((s) => ({ port: s.httpPort, cookies: s.pool }));
+  const targets = loaded(setUp, settings);
   const threads = Math.min(settings.threads, concurrency);
   const base = {
     scriptFile: join(run.workDir, "wrk.lua"),
@@ -94,7 +102,7 @@ export async function warmUp(setUp: SetUp, settings: Settings): Promise<void> {
   for (const path of ["/write", "/read"]) {
     await runWrk({
       scriptFile: join(run.workDir, "wrk.lua"),
-      targets: setUp.servers.map((s) => ({ port: s.httpPort, cookies: s.pool })),
+      targets: loaded(setUp, settings),
       path,
       threads: Math.min(settings.threads, connections),
       connections,

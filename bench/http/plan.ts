@@ -37,12 +37,12 @@ export function plan(settings: Settings, runtimes: Runtime[], wrk: boolean, redi
   }
   for (const runtime of runtimes) {
     plan.push({
-      start: () => startConclave(runtime, "use_ack,sync"),
+      start: () => startConclave(runtime, "use_ack,sync", undefined, settings.nodes),
       parts: only({ load: wrk, lag: true, failover: true, scale: true }),
     });
     if (settings.async) {
       plan.push({
-        start: () => startConclave(runtime, "async"),
+        start: () => startConclave(runtime, "async", undefined, settings.nodes),
         parts: only({ load: wrk, lag: true, failover: false, scale: false }),
       });
     }

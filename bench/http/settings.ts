@@ -25,6 +25,13 @@ export interface Settings {
   rounds: number;
   concurrency: number[];
   threads: number;
+  /** Nodes per Conclave cluster (`--nodes N`, 2 to 9; 3 by default). */
+  nodes: number;
+  /**
+   * Which Conclave nodes wrk loads (`--load-on all|first`): all by default, or node 1 alone
+   * while the others only replicate (issue 18's layout, with `--nodes 2`).
+   */
+  loadOn: "all" | "first";
   pool: number;
   sessions: number;
   seedWindow: number;
@@ -48,6 +55,12 @@ export function parseSettings(argv: readonly string[]): Settings {
   const value = flags.value;
   const quick = argv.includes("--quick");
   const number = (name: string, fallback: number) => Math.round(flags.number(name, fallback));
+  const nodes = number("nodes", 3);
+  if (!(nodes >= 2 && nodes <= 9)) throw new Error(`--nodes takes 2 to 9, not ${nodes}`);
+  const loadOn = value("load-on") ?? "all";
+  if (loadOn !== "all" && loadOn !== "first") {
+    throw new Error(`--load-on takes all or first, not ${JSON.stringify(loadOn)}`);
+  }
   const runtimes = (value("runtimes") ?? "node,bun,deno").split(",").map((r) => r.trim());
   for (const r of runtimes) {
     if (r !== "node" && r !== "bun" && r !== "deno") {
@@ -63,6 +76,8 @@ export function parseSettings(argv: readonly string[]): Settings {
     rounds: number("rounds", 1),
     concurrency: (value("concurrency") ?? "16,64").split(",").map(Number).filter((n) => n > 0),
     threads: number("threads", 16),
+    nodes,
+    loadOn,
     pool: number("pool", 100),
     sessions: number("sessions", quick ? 20_000 : 100_000),
     seedWindow: number("seed-window", 64),

@@ -16,7 +16,9 @@ export function printIntro(settings: Settings, wrk: boolean, redis: boolean): vo
       "server, redis-server and wrk share this machine's cores",
   );
   console.log(
-    "conclave: 3 nodes (node.ts host mode), static membership on 127.0.0.1, DeltaManager, " +
+    `conclave: ${settings.nodes} nodes (node.ts host mode)` +
+      (settings.loadOn === "first" ? ", wrk loads node 1 alone (the others replicate)" : "") +
+      ", static membership on 127.0.0.1, DeltaManager, " +
       "TcpFailureDetector + MessageDispatchInterceptor, ReplicationValve + JvmRouteBinderValve; " +
       "express+redis: 2 express processes on node, express-session + connect-redis on one " +
       "redis-server (no persistence)",
