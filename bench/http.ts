@@ -12,7 +12,8 @@
  * `--setup-warmup S` (writes, then reads, before a set-up's first run), `--concurrency 16,64`,
  * `--threads N` (wrk threads), `--nodes N` (per Conclave cluster, 3 by default), `--load-on
  * all|first` (wrk loads every node, or node 1 alone: with `--nodes 2`, the layout issue 18
- * measured in), `--pool N` (sessions per node the load replays), `--sessions N`
+ * measured in), `--ceiling` (also load each runtime's HTTP server answering the
+ * same JSON with no sessions, `bench/http/hello.ts`: the most Conclave could do there), `--pool N` (sessions per node the load replays), `--sessions N`
  * (for state transfer and memory), `--seed-window N`, `--trials N` (failovers per set-up),
  * `--lag-writes N`, `--rounds N` (timed runs per case; rows show the median), `--parts
  * load,lag,failover,scale` (the measurements to run, all by default), `--no-async` (no

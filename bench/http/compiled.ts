@@ -6,7 +6,7 @@
  * sources, which they strip of types without changing them.
  *
  * The build goes to `.conclave-tmp/dist/` once per run: `node.ts`, the CLI and the bench's app and
- * manager, with `tsconfig.build.json`'s settings.
+ * manager (and `hello.ts`), with `tsconfig.build.json`'s settings.
  *
  * @module
  */
@@ -29,7 +29,12 @@ function build(): void {
     JSON.stringify({
       extends: "../tsconfig.build.json",
       compilerOptions: { outDir: "dist", rootDir: "..", declaration: false, declarationMap: false },
-      files: ["../node.ts", "../bench/http/app.ts", "../bench/http/manager.ts"],
+      files: [
+        "../node.ts",
+        "../bench/http/app.ts",
+        "../bench/http/manager.ts",
+        "../bench/http/hello.ts",
+      ],
     }),
   );
   writeFileSync(join(OUT, "package.json"), '{ "type": "module" }\n');

@@ -43,9 +43,12 @@ export async function lagSamples(setUp: SetUp, servers = setUp.servers): Promise
   return answers.flatMap((a) => a.samples);
 }
 
-/** The servers wrk loads: with `--load-on first`, a Conclave cluster's first node alone. */
+/**
+ * The servers wrk loads: with `--load-on first`, a Conclave cluster's first node alone (and the
+ * first of the ceiling's processes).
+ */
 function loaded(setUp: SetUp, settings: Settings) {
-  const servers = setUp.kind === "conclave" && settings.loadOn === "first"
+  const servers = setUp.kind !== "redis" && settings.loadOn === "first"
     ? setUp.servers.slice(0, 1)
     : setUp.servers;
   return servers.map((s) => ({ port: s.httpPort, cookies: s.pool }));

@@ -6,6 +6,7 @@
  */
 import { fixed, int } from "../lib/stats.ts";
 import { loopbackFloor } from "../lib/loopback_floor.ts";
+import { startCeiling } from "./ceiling.ts";
 import { startConclave } from "./conclave.ts";
 import { failover } from "./failover.ts";
 import { lightLag } from "./lag.ts";
@@ -36,6 +37,12 @@ export function plan(settings: Settings, runtimes: Runtime[], wrk: boolean, redi
     });
   }
   for (const runtime of runtimes) {
+    if (settings.ceiling) {
+      plan.push({
+        start: () => startCeiling(runtime, settings.nodes),
+        parts: only({ load: wrk, lag: false, failover: false, scale: false }),
+      });
+    }
     plan.push({
       start: () => startConclave(runtime, "use_ack,sync", undefined, settings.nodes),
       parts: only({ load: wrk, lag: true, failover: true, scale: true }),

@@ -32,6 +32,8 @@ export interface Settings {
    * while the others only replicate (issue 18's layout, with `--nodes 2`).
    */
   loadOn: "all" | "first";
+  /** `--ceiling`: also load each runtime's HTTP server with no sessions (`hello.ts`). */
+  ceiling: boolean;
   pool: number;
   sessions: number;
   seedWindow: number;
@@ -78,6 +80,7 @@ export function parseSettings(argv: readonly string[]): Settings {
     threads: number("threads", 16),
     nodes,
     loadOn,
+    ceiling: argv.includes("--ceiling"),
     pool: number("pool", 100),
     sessions: number("sessions", quick ? 20_000 : 100_000),
     seedWindow: number("seed-window", 64),

@@ -28,7 +28,8 @@ export interface Server {
 export interface SetUp {
   /** Short name used in rows: `conclave/node/sync`, `redis`. */
   id: string;
-  kind: "conclave" | "redis";
+  /** `ceiling`: the runtime's HTTP server with no sessions (`hello.ts`). */
+  kind: "conclave" | "redis" | "ceiling";
   runtime: string;
   version: string;
   sendOptions: string;

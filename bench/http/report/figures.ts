@@ -19,7 +19,7 @@ export function httpFigures(out: Out): Figures {
     set.add(`${at}.p99`, r.wrk.p99, "ms", "lower");
     set.add(`${at}.cpu_per_request`, r.cpuUsPerRequest, "µs", "lower");
     // Against Redis in the same run: steadier than req/s on a shared machine.
-    if (r.kind === "conclave") {
+    if (r.kind !== "redis") {
       const base = redisRps(out.loads, r.path, r.concurrency);
       if (base) set.add(`${at}.x_redis`, r.wrk.rps / base, "x", "higher");
     }

@@ -41,7 +41,7 @@ export function printLoads(loads: readonly LoadRow[]): void {
       const e = r.wrk.errors;
       const errors = e.connect + e.read + e.write + e.status + e.timeout;
       return [
-        r.kind === "redis" ? "express+redis" : "conclave",
+        r.kind === "redis" ? "express+redis" : r.kind === "ceiling" ? "no sessions" : "conclave",
         `${r.runtime} ${r.version}`,
         r.sendOptions,
         r.path,
@@ -64,6 +64,10 @@ export function printLoads(loads: readonly LoadRow[]): void {
     "x Redis: req/s over the express+redis row of the same case (the goals); x Redis CPU: the " +
       "Redis set-up's CPU µs/req over this row's (the ratio if both had the machine to " +
       "themselves and were CPU-bound); lag: write on one node to the change applied on the " +
-      "others, during the run",
+      "others, during the run" +
+      (loads.some((r) => r.kind === "ceiling")
+        ? "; no sessions: the runtime's HTTP server as Conclave uses it, answering the same " +
+          "JSON with nothing behind it (bench/http/hello.ts), the most Conclave could do there"
+        : ""),
   );
 }
