@@ -4,7 +4,7 @@
  * @module
  */
 import type { RuntimeName } from "../../test/helpers/runtime.ts";
-import { runtimeFloor } from "../lib/loopback_floor.ts";
+import { runtimeFloor, WARM_UP } from "../lib/loopback_floor.ts";
 import { lagSamples } from "./load.ts";
 import type { Settings } from "./settings.ts";
 import type { SetUp } from "./setup.ts";
@@ -24,24 +24,17 @@ export interface LagRow {
 
 /**
  * Sequential writes on n1, 1 ms apart; the other nodes time each change's arrival. Just before,
- * the loopback floor on the same runtime, so that both meet the machine in the same state.
+ * the loopback floor on the same runtime, so that both meet the machine in the same state. As
+ * the floor leaves out its first messages, the first `WARM_UP` writes are left out here.
  */
 export async function lightLag(setUp: SetUp, settings: Settings): Promise<LagRow> {
   const floor = await runtimeFloor(setUp.runtime as RuntimeName, settings.lagWrites);
   const [writer, ...readers] = setUp.servers;
-  await lagSamples(setUp);
-  const latencies: number[] = [];
-  for (let i = 0; i < settings.lagWrites; i++) {
-    const t0 = performance.now();
-    const response = await fetch(`http://127.0.0.1:${writer.httpPort}/write`, {
-      headers: { cookie: writer.pool[i % writer.pool.length] },
-      signal: AbortSignal.timeout(10_000),
-    });
-    await response.text();
-    latencies.push(performance.now() - t0);
-    await sleep(1);
-  }
+  await writes(writer, WARM_UP);
   await sleep(200); // async sends may still be on their way
+  await lagSamples(setUp);
+  const latencies = await writes(writer, settings.lagWrites);
+  await sleep(200);
   const samples = await lagSamples(setUp, readers);
   return {
     setUp: setUp.id,
@@ -52,4 +45,20 @@ export async function lightLag(setUp: SetUp, settings: Settings): Promise<LagRow
     write: summary(latencies),
     floor,
   };
+}
+
+/** `count` sequential writes on `writer`, 1 ms apart; their latencies, ms. */
+async function writes(writer: SetUp["servers"][number], count: number): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    const response = await fetch(`http://127.0.0.1:${writer.httpPort}/write`, {
+      headers: { cookie: writer.pool[i % writer.pool.length] },
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.text();
+    latencies.push(performance.now() - t0);
+    await sleep(1);
+  }
+  return latencies;
 }

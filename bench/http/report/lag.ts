@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { WARM_UP } from "../../lib/loopback_floor.ts";
 import { table } from "../../lib/stats.ts";
 import type { LagRow } from "../lag.ts";
 import type { Settings } from "../settings.ts";
@@ -18,7 +19,8 @@ export function printLags(
   if (lags.length === 0) return;
   console.log(
     `\nReplication lag at light load: ${settings.lagWrites} sequential writes on n1, 1 ms ` +
-      "apart; n2 and n3 time each change from the write (in the app, before the response) to " +
+      `apart (after ${WARM_UP} more, left out as the floor leaves out its first messages); n2 ` +
+      "and n3 time each change from the write (in the app, before the response) to " +
       `its arrival (session listener), one clock (goal: p99 <= ${GOAL_LAG_P99_MS} ms); beside ` +
       "it the loopback floor, measured on the same runtime just before (no Conclave code: " +
       "1 KiB from one process to two others over TCP, 1 ms apart, the same clock)\n",
