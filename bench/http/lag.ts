@@ -4,6 +4,7 @@
  * @module
  */
 import type { RuntimeName } from "../../test/helpers/runtime.ts";
+import { Http1Client } from "../lib/http1_client.ts";
 import { runtimeFloor, WARM_UP } from "../lib/loopback_floor.ts";
 import { lagSamples } from "./load.ts";
 import type { Settings } from "./settings.ts";
@@ -47,18 +48,25 @@ export async function lightLag(setUp: SetUp, settings: Settings): Promise<LagRow
   };
 }
 
-/** `count` sequential writes on `writer`, 1 ms apart; their latencies, ms. */
+/**
+ * `count` sequential writes on `writer`, 1 ms apart, over one kept-alive connection of the bare
+ * client (`fetch`'s CPU would compete with the nodes for this machine's cores); latencies, ms.
+ */
 async function writes(writer: SetUp["servers"][number], count: number): Promise<number[]> {
   const latencies: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    const response = await fetch(`http://127.0.0.1:${writer.httpPort}/write`, {
-      headers: { cookie: writer.pool[i % writer.pool.length] },
-      signal: AbortSignal.timeout(10_000),
-    });
-    await response.text();
-    latencies.push(performance.now() - t0);
-    await sleep(1);
+  const client = await Http1Client.connect(writer.httpPort);
+  try {
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      const response = await client.get("/write", { cookie: writer.pool[i % writer.pool.length] });
+      latencies.push(performance.now() - t0);
+      if (response.status !== 200) {
+        throw new Error(`A light-load write answered ${response.status}: ${response.body}`);
+      }
+      await sleep(1);
+    }
+  } finally {
+    client.close();
   }
   return latencies;
 }
