@@ -3,13 +3,14 @@
  *
  * @module
  */
+import process from "node:process";
 import type { RuntimeName } from "../../test/helpers/runtime.ts";
 import { Http1Client } from "../lib/http1_client.ts";
 import { runtimeFloor, WARM_UP } from "../lib/loopback_floor.ts";
 import { lagSamples } from "./load.ts";
 import type { Settings } from "./settings.ts";
-import type { SetUp } from "./setup.ts";
-import { sleep, summary } from "./util.ts";
+import { pids, type SetUp } from "./setup.ts";
+import { cpuMs, machineCpuMs, reapedChildrenCpuMs, sleep, summary } from "./util.ts";
 
 export interface LagRow {
   setUp: string;
@@ -21,6 +22,26 @@ export interface LagRow {
   write: ReturnType<typeof summary>;
   /** The loopback floor on this runtime, measured just before (`bench/lib/loopback_floor.ts`). */
   floor: ReturnType<typeof summary>;
+  /**
+   * Cores kept busy by everything else on the machine (not the set-up, the floor's processes or
+   * this one) during the timed writes and during the floor: on two cores, the tails follow it.
+   */
+  otherCores: { lag: number; floor: number };
+}
+
+/** Busy cores of the machine, less what `own` (ms of CPU read by the caller) accounts for. */
+function otherLoad(own: () => number) {
+  const self = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const t0 = performance.now();
+  const machine0 = machineCpuMs().busy;
+  const own0 = own() + self();
+  return () => {
+    const busy = machineCpuMs().busy - machine0 - (own() + self() - own0);
+    return Math.max(0, busy / (performance.now() - t0));
+  };
 }
 
 /**
@@ -29,12 +50,18 @@ export interface LagRow {
  * the floor leaves out its first messages, the first `WARM_UP` writes are left out here.
  */
 export async function lightLag(setUp: SetUp, settings: Settings): Promise<LagRow> {
+  const nodes = pids(setUp);
+  // The floor's processes are this one's child and grandchildren, all reaped once it is done.
+  const duringFloor = otherLoad(() => reapedChildrenCpuMs() + cpuMs(nodes));
   const floor = await runtimeFloor(setUp.runtime as RuntimeName, settings.lagWrites);
+  const floorOthers = duringFloor();
   const [writer, ...readers] = setUp.servers;
   await writes(writer, WARM_UP);
   await sleep(200); // async sends may still be on their way
   await lagSamples(setUp);
+  const duringLag = otherLoad(() => cpuMs(nodes));
   const latencies = await writes(writer, settings.lagWrites);
+  const lagOthers = duringLag();
   await sleep(200);
   const samples = await lagSamples(setUp, readers);
   return {
@@ -45,6 +72,7 @@ export async function lightLag(setUp: SetUp, settings: Settings): Promise<LagRow
     lag: summary(samples),
     write: summary(latencies),
     floor,
+    otherCores: { lag: lagOthers, floor: floorOthers },
   };
 }
 

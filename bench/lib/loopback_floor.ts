@@ -110,7 +110,14 @@ export async function loopbackFloor(messages: number, intervalMs = 1) {
     return summary(lags);
   } finally {
     for (const socket of sockets) socket.destroy();
-    for (const r of receivers) if (r.child.exitCode === null) r.child.kill();
+    // Waited for, so that their CPU time counts as this process's children's (`bench/http/lag.ts`).
+    await Promise.all(receivers.map(({ child }) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill();
+      })
+    ));
   }
 }
 
