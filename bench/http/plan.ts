@@ -1,6 +1,6 @@
 /**
  * The order of `bench/http.ts`: which set-ups run which measurements, every set-up up together
- * for the load runs, then each alone for the rest, stopped after it.
+ * for the load runs, then each in turn for the rest, stopped after it.
  *
  * @module
  */
@@ -60,35 +60,41 @@ export function plan(settings: Settings, runtimes: Runtime[], wrk: boolean, redi
 /** Runs the plan into `out`; every set-up started is stopped, also when a measurement throws. */
 export async function runPlan(plan: Plan, settings: Settings, out: Out): Promise<void> {
   const running: { setUp: SetUp; parts: Parts }[] = [];
+  const started = new Map<Plan[number], { setUp: SetUp; parts: Parts }>();
+  const start = async (entry: Plan[number]) => {
+    const setUp = await entry.start();
+    const record = { setUp, parts: entry.parts };
+    running.push(record);
+    started.set(entry, record);
+    progress(
+      `${setUp.id}: started ${
+        [
+          ...setUp.servers.map((s) => `${s.name} pid ${s.proc.pid}`),
+          ...setUp.others.map((p) => `${p.name} pid ${p.pid}`),
+        ].join(", ")
+      }`,
+    );
+  };
+  const wanted = plan.filter(({ parts }) => Object.values(parts).includes(true));
   try {
-    // Every set-up runs during the load phase (idle but for heartbeats when it is not loaded),
-    // so that the load runs can alternate between them; then each, alone, for the rest.
-    for (const { start, parts } of plan) {
-      if (!Object.values(parts).includes(true)) continue;
-      const setUp = await start();
-      running.push({ setUp, parts });
-      progress(
-        `${setUp.id}: started ${
-          [
-            ...setUp.servers.map((s) => `${s.name} pid ${s.proc.pid}`),
-            ...setUp.others.map((p) => `${p.name} pid ${p.pid}`),
-          ].join(", ")
-        }`,
-      );
-    }
+    // Every set-up of the load phase runs through it (idle but for heartbeats when it is not
+    // loaded), so that the load runs can alternate between them; a set-up with no load runs
+    // starts at its turn, so that its lag is measured with no other set-up's nodes up.
+    for (const entry of wanted) if (entry.parts.load) await start(entry);
     await loadPhase(running.filter((r) => r.parts.load).map((r) => r.setUp), settings, out);
-    if (running.some((r) => r.parts.lag)) {
+    if (wanted.some((r) => r.parts.lag)) {
       out.floor = await loopbackFloor(settings.lagWrites);
       writeRow({ case: "floor", lag: out.floor });
       progress(`loopback floor: p50 ${ms(out.floor.p50, 3)} ms, p99 ${ms(out.floor.p99, 3)} ms`);
     }
-    while (running.length > 0) {
-      const { setUp, parts } = running[0];
+    for (const entry of wanted) {
+      if (!started.has(entry)) await start(entry);
+      const record = started.get(entry)!;
       try {
-        await restPhase(setUp, settings, out, parts);
+        await restPhase(record.setUp, settings, out, record.parts);
       } finally {
-        running.shift();
-        await stopSetUp(setUp);
+        running.splice(running.indexOf(record), 1);
+        await stopSetUp(record.setUp);
       }
     }
   } finally {
