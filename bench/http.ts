@@ -36,7 +36,9 @@
  *   persistence). Without `redis-server` its rows are skipped, and the Conclave rows still run.
  * - Load: every set-up is started first and stays up (idle when not loaded) through the load
  *   runs, which alternate between the set-ups case by case, so that other work on the machine
- *   meets them alike; each set-up then runs the rest alone and is stopped.
+ *   meets them alike; each set-up then runs the rest in its turn and is stopped (after a load
+ *   phase, the set-ups still waiting stay up, idle but for heartbeats; a run without load starts
+ *   each set-up at its turn).
  *   One `wrk` per run; thread i talks to node i mod nodes (16 threads: 6/5/5 of 16
  *   connections, 24/20/20 of 64 on Conclave; 8/8 and 32/32 on Redis), and each connection replays,
  *   in turn, the session cookies made on its node (sticky, as behind a balancer). `/read` reads
