@@ -13,6 +13,7 @@
 import { ConclaveError } from "../../../src/errors.ts";
 import { parseSessionId } from "../../../src/session/ids.ts";
 import {
+  BASE_LENGTH,
   forEachVersion,
   maxPeerCounter,
   type SessionDelta,
@@ -164,8 +165,8 @@ export function checkCompact(chunk: Partial<CompactSessions>, now = Date.now()):
 }
 
 /**
- * Merges every session of a chunk `checkCompact` accepted into `store`, through `apply` with one
- * delta refilled per session (apply keeps none of it but the values).
+ * Merges every session of a chunk `checkCompact` accepted into `store`, through `applyParsed`
+ * with one delta refilled per session (it keeps none of it but the values).
  */
 export function applyCompact(store: SessionStore, chunk: CompactSessions): void {
   const { nodes, names, c } = chunk;
@@ -194,11 +195,12 @@ export function applyCompact(store: SessionStore, chunk: CompactSessions): void 
         attr[3] = 1;
       } else {
         attr[1] = c[at++];
-        attr.length = 3;
+        if (attr.length !== 3) attr.length = 3; // setting a length costs a runtime call
       }
     }
-    attrs.length = count;
-    store.apply(delta);
+    if (attrs.length !== count) attrs.length = count;
+    // checkCompact parsed every id: its base is where it starts.
+    store.applyParsed(delta, delta.id.slice(0, BASE_LENGTH));
   }
 }
 
