@@ -11,7 +11,7 @@
  * @module
  */
 import { ConclaveError } from "../../../src/errors.ts";
-import { parseSessionId } from "../../../src/session/ids.ts";
+import { isSessionId } from "../../../src/session/ids.ts";
 import {
   BASE_LENGTH,
   forEachVersion,
@@ -129,7 +129,7 @@ export function checkCompact(chunk: Partial<CompactSessions>, now = Date.now()):
   let sessions = 0;
   for (let at = 0; at < c.length;) {
     const id = c[at];
-    if (typeof id !== "string" || !parseSessionId(id)) {
+    if (!isSessionId(id)) {
       throw bad(`session id ${String(id).slice(0, 80)}`);
     }
     if (at + HEAD > c.length) throw bad(`session ${id} is cut short`);
