@@ -39,6 +39,11 @@ export function parseSessionId(text: string | undefined): SessionId | undefined 
   return id;
 }
 
+/** Whether `parseSessionId(text)` would parse, without allocating its answer (bulk checks). */
+export function isSessionId(text: unknown): boolean {
+  return typeof text === "string" && text.length <= 100 && ID.test(text);
+}
+
 const last: { text: string | undefined; id: SessionId | undefined } = {
   text: undefined,
   id: undefined,

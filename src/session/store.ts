@@ -53,6 +53,9 @@ export function maxPeerCounter(now: number): number {
   return counterCeiling(now) + COUNTER_SLACK;
 }
 
+/** The characters of a session id's base (`parseSessionId(id).base`), which start the id. */
+export const BASE_LENGTH = 32;
+
 /** Node ids one store numbers (`""` and itself included); versions of any more stay tuples. */
 const NODE_SLOTS = 1024;
 /** Attribute names one store keeps one copy of, and the longest it keeps. */
@@ -151,9 +154,11 @@ export class StoredSession implements SessionRecord {
   /** Meta (id or interval) changed since the last replication. */
   metaDirty = false;
 
-  constructor(id: string, creationTime: number, maxInactiveInterval: number) {
+  /** `parsed`: the caller checked already that `id` parses (`parseSessionId`). */
+  constructor(id: string, creationTime: number, maxInactiveInterval: number, parsed = false) {
     this.#id = own(id);
-    this.base = parseSessionId(this.#id)?.base ?? this.#id;
+    // A slice of the copy, never of `id` (which may slice a decoded message).
+    this.base = parsed || parseSessionId(this.#id) ? this.#id.slice(0, BASE_LENGTH) : this.#id;
     this.creationTime = creationTime;
     this.lastAccessedTime = creationTime;
     this.maxInactiveInterval = maxInactiveInterval;
@@ -401,14 +406,21 @@ export class SessionStore {
    */
   apply(delta: SessionDelta, repair = false): StoredSession | undefined {
     const base = parseSessionId(delta.id)?.base;
-    if (base === undefined) return undefined;
+    return base === undefined ? undefined : this.applyParsed(delta, base, repair);
+  }
+
+  /**
+   * `apply` of a delta whose id a caller parsed already (state transfer checks every id of a
+   * chunk before applying any): `base` must be `parseSessionId(delta.id).base`.
+   */
+  applyParsed(delta: SessionDelta, base: string, repair = false): StoredSession | undefined {
     if (this.#tombstones.has(base)) {
       this.stats.stale++;
       return undefined;
     }
     let session = this.#sessions.get(base);
     if (!session) {
-      session = new StoredSession(delta.id, delta.created, delta.interval);
+      session = new StoredSession(delta.id, delta.created, delta.interval, true);
       this.#sessions.set(session.base, session); // its own copy: `base` slices the decoded message
     }
     this.#observe(delta.meta);

@@ -11,8 +11,9 @@
  * @module
  */
 import { ConclaveError } from "../../../src/errors.ts";
-import { parseSessionId } from "../../../src/session/ids.ts";
+import { isSessionId } from "../../../src/session/ids.ts";
 import {
+  BASE_LENGTH,
   forEachVersion,
   maxPeerCounter,
   type SessionDelta,
@@ -128,7 +129,7 @@ export function checkCompact(chunk: Partial<CompactSessions>, now = Date.now()):
   let sessions = 0;
   for (let at = 0; at < c.length;) {
     const id = c[at];
-    if (typeof id !== "string" || !parseSessionId(id)) {
+    if (!isSessionId(id)) {
       throw bad(`session id ${String(id).slice(0, 80)}`);
     }
     if (at + HEAD > c.length) throw bad(`session ${id} is cut short`);
@@ -164,8 +165,8 @@ export function checkCompact(chunk: Partial<CompactSessions>, now = Date.now()):
 }
 
 /**
- * Merges every session of a chunk `checkCompact` accepted into `store`, through `apply` with one
- * delta refilled per session (apply keeps none of it but the values).
+ * Merges every session of a chunk `checkCompact` accepted into `store`, through `applyParsed`
+ * with one delta refilled per session (it keeps none of it but the values).
  */
 export function applyCompact(store: SessionStore, chunk: CompactSessions): void {
   const { nodes, names, c } = chunk;
@@ -194,11 +195,12 @@ export function applyCompact(store: SessionStore, chunk: CompactSessions): void 
         attr[3] = 1;
       } else {
         attr[1] = c[at++];
-        attr.length = 3;
+        if (attr.length !== 3) attr.length = 3; // setting a length costs a runtime call
       }
     }
-    attrs.length = count;
-    store.apply(delta);
+    if (attrs.length !== count) attrs.length = count;
+    // checkCompact parsed every id: its base is where it starts.
+    store.applyParsed(delta, delta.id.slice(0, BASE_LENGTH));
   }
 }
 
