@@ -34,6 +34,7 @@ import { FrameWriter } from "./writer.ts";
 /** Pause reading above this many unprocessed messages; resume below the low mark. */
 const HIGH_WATER = 1024;
 const LOW_WATER = 256;
+const EMPTY = new Uint8Array(0);
 
 export interface InboundOptions {
   /** The member id the channel handshake proved; every message must name that member. */
@@ -188,7 +189,7 @@ export class InboundConnection {
     this.#stopTimer(); // the next frame gets its own time
     const { options, seq } = header;
     if ((options & SendOptions.USE_ACK) !== 0 && (options & SendOptions.SYNCHRONIZED_ACK) === 0) {
-      this.#writer.write([encodeFrame(encodeAckHeader(seq))]); // read: ack before processing
+      this.#writer.writeFrame(encodeAckHeader(seq), EMPTY); // read: ack before processing
     }
     this.#queue.push({
       seq,
@@ -222,7 +223,7 @@ export class InboundConnection {
         (SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK);
       try {
         await this.#options.handler(message);
-        if (sync) this.#writer.write([encodeFrame(encodeAckHeader(seq))]);
+        if (sync) this.#writer.writeFrame(encodeAckHeader(seq), EMPTY);
       } catch (error) {
         const code = error instanceof ConclaveError ? error.code : "ERROR";
         const text = error instanceof Error ? error.message : String(error);
