@@ -47,7 +47,7 @@ export class RecordSealer {
       if (
         size > 0 && part.length <= MAX_RECORD_PLAINTEXT && size + part.length > MAX_RECORD_PLAINTEXT
       ) {
-        records.push(...this.#record(group, size));
+        this.#record(records, group, size);
         group = [];
         size = 0;
       }
@@ -57,17 +57,18 @@ export class RecordSealer {
         size += take;
         at += take;
         if (size === MAX_RECORD_PLAINTEXT) {
-          records.push(...this.#record(group, size));
+          this.#record(records, group, size);
           group = [];
           size = 0;
         }
       }
     }
-    if (size > 0) records.push(...this.#record(group, size));
+    if (size > 0) this.#record(records, group, size);
     return records;
   }
 
-  #record(group: Uint8Array[], size: number): Uint8Array[] {
+  /** Appends one record's prefix, ciphertext pieces and tag to `records`. */
+  #record(records: Uint8Array[], group: Uint8Array[], size: number): void {
     const length = size + TAG_LEN;
     const prefix = Uint8Array.of(length >>> 8, length & 0xff);
     // One contiguous input: AES-GCM fed in pieces of odd sizes runs 2-3x slower than the copy
@@ -75,7 +76,8 @@ export class RecordSealer {
     const input = group.length === 1 ? group : [Buffer.concat(group, size)];
     const pieces = this.#cipher.sealParts(prefix, input);
     if (++this.#count % this.#rekeyEvery === 0) this.#cipher.rekey();
-    return [prefix, ...pieces];
+    records.push(prefix);
+    for (const piece of pieces) records.push(piece);
   }
 }
 
