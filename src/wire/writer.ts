@@ -200,7 +200,9 @@ export class FrameWriter {
     this.#out = out;
     if (!ok) this.#block();
     else if (this.#queue.length > 0) this.#schedule(true); // the rest after other I/O
-    else for (const wake of this.#drainWaiters.splice(0)) wake();
+    else if (this.#drainWaiters.length > 0) {
+      for (const wake of this.#drainWaiters.splice(0)) wake();
+    }
   }
 
   #block(): void {

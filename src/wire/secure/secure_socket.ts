@@ -162,9 +162,9 @@ export class SecureSocket implements StreamSocket {
   #flush(): void {
     const dones = this.#dones;
     const records = this.#sealer.seal(this.#pending);
-    this.#pending = [];
+    this.#pending.length = 0; // sealed: the array is reused (and `dones` only when empty)
     this.#pendingBytes = 0;
-    this.#dones = [];
+    if (dones.length > 0) this.#dones = [];
     const finished = dones.length === 0 ? undefined : (error?: Error | null) => {
       for (const done of dones) done(error ?? null);
     };
