@@ -188,13 +188,20 @@ export class CborReader {
 
   /** A byte string of `min` to `max` bytes, bare or under tag 64 (Uint8Array); a copy. */
   bytes(what: string, min: number, max: number): Uint8Array {
+    return new Uint8Array(this.bytesView(what, min, max)); // a plain copy
+  }
+
+  /**
+   * The same as a view into the reader's bytes, for a caller that copies what it keeps (a
+   * `UniqueId` does): the view must not outlive the bytes' use.
+   */
+  bytesView(what: string, min: number, max: number): Uint8Array {
     const start = this.#at;
     let arg = this.#head(what, BYTES, min, max);
     if (this.#major === 6 && arg === 64) arg = this.#head(what, BYTES, min, max);
     if (this.#major !== 2) this.#wrong(what, BYTES, min, max, start);
     if (arg < min) throw this.fail(what, `${arg} bytes`, expectation(BYTES, min, max), start);
-    const body = this.#take(what, arg, max, BYTES, min, max, start);
-    return new Uint8Array(body); // a plain copy
+    return this.#take(what, arg, max, BYTES, min, max, start);
   }
 
   #take(

@@ -78,7 +78,7 @@ function name(r: CborReader, what: string, min: number): string {
  */
 export function readMember(r: CborReader, where = "member"): Member {
   r.array(where, 7, 7);
-  const id = r.bytes(`${where}.id`, 16, 16);
+  const id = r.bytesView(`${where}.id`, 16, 16); // UniqueId copies it
   const host = name(r, `${where}.host`, 1);
   const port = r.uint(`${where}.port`, 65535);
   const jvmRoute = name(r, `${where}.jvmRoute`, 0);
@@ -230,7 +230,7 @@ export function decodeHeader(bytes: Uint8Array): Envelope {
         seq: r.uint("MSG seq", Number.MAX_SAFE_INTEGER),
         options: r.uint("MSG options", 0xffffffff),
         timestamp: r.number("MSG timestamp"),
-        uniqueId: new UniqueId(r.bytes("MSG uniqueId", 16, 16)),
+        uniqueId: new UniqueId(r.bytesView("MSG uniqueId", 16, 16)), // UniqueId copies it
         member: length === 7 ? readMember(r) : undefined,
       };
       break;
