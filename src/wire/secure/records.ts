@@ -144,6 +144,7 @@ export class RecordOpener {
   /** Reused for records that arrive in pieces: opening copies the plaintext out of it. */
   #scratch: Uint8Array | undefined;
   #failed = false;
+  #ad = new Uint8Array(2);
 
   constructor(
     cipher: CipherState,
@@ -187,7 +188,7 @@ export class RecordOpener {
         if (this.#prefixHave === 0 && chunk.length - at >= 2) {
           const length = this.#checkLength((chunk[at] << 8) | chunk[at + 1]);
           if (chunk.length - at >= 2 + length) {
-            this.#open(chunk.subarray(at, at + 2 + length));
+            this.#open(chunk, at, at + 2 + length);
             at += 2 + length;
             continue;
           }
@@ -210,7 +211,7 @@ export class RecordOpener {
       if (this.#have === record.length) {
         this.#record = undefined;
         this.#have = 0;
-        this.#open(record);
+        this.#open(record, 0, record.length);
       }
     }
   }
@@ -222,10 +223,14 @@ export class RecordOpener {
     return length;
   }
 
-  #open(record: Uint8Array): void {
+  /** Opens the record at `bytes[start, end)`, prefix included. */
+  #open(bytes: Uint8Array, start: number, end: number): void {
+    const ad = this.#ad; // the prefix, a scratch: the cipher copies it
+    ad[0] = bytes[start];
+    ad[1] = bytes[start + 1];
     let plaintext: Uint8Array;
     try {
-      plaintext = this.#cipher.decryptWithAd(record.subarray(0, 2), record.subarray(2));
+      plaintext = this.#cipher.decryptWithAd(ad, bytes.subarray(start + 2, end));
     } catch {
       throw recordError(
         `Record ${this.#count} failed its authentication tag (altered, replayed, reordered or from another connection)`,
