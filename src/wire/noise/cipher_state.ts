@@ -41,11 +41,23 @@ export class CipherState {
     return concat(...this.sealParts(ad, [plaintext]));
   }
 
-  /** Opens one message; throws on a bad tag. The counter advances only on success. */
-  decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-    if (!this.#key) return ciphertext;
+  /**
+   * Opens one message (`ciphertext[start, end)`); throws on a bad tag. The counter advances only
+   * on success.
+   */
+  decryptWithAd(
+    ad: Uint8Array,
+    ciphertext: Uint8Array,
+    start = 0,
+    end = ciphertext.length,
+  ): Uint8Array {
+    if (!this.#key) {
+      return start === 0 && end === ciphertext.length
+        ? ciphertext
+        : ciphertext.subarray(start, end);
+    }
     if (this.#n >= MAX_NONCE) throw new Error("nonce exhausted");
-    const plaintext = open(this.#key, nonce(this.#n, this.#iv), ad, ciphertext);
+    const plaintext = open(this.#key, nonce(this.#n, this.#iv), ad, ciphertext, start, end);
     this.#n++;
     return plaintext;
   }

@@ -115,18 +115,23 @@ export function seal(
   return out;
 }
 
-/** Opens `ciphertext || tag`; throws when the tag does not verify. Nothing is released before. */
+/**
+ * Opens `ciphertext || tag` (`sealed[start, end)`); throws when the tag does not verify. Nothing
+ * is released before.
+ */
 export function open(
   key: Uint8Array,
   iv: Uint8Array,
   ad: Uint8Array,
   sealed: Uint8Array,
+  start = 0,
+  end = sealed.length,
 ): Uint8Array {
-  if (sealed.length < TAG_LEN) throw new Error("ciphertext shorter than its tag");
+  if (end - start < TAG_LEN) throw new Error("ciphertext shorter than its tag");
   const decipher = createDecipheriv("aes-256-gcm", key, iv, GCM);
   decipher.setAAD(ad);
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LEN));
-  const body = decipher.update(sealed.subarray(0, sealed.length - TAG_LEN));
+  decipher.setAuthTag(sealed.subarray(end - TAG_LEN, end));
+  const body = decipher.update(sealed.subarray(start, end - TAG_LEN));
   const last = decipher.final(); // throws on a bad tag
   return last.length === 0 ? body : Buffer.concat([body, last]);
 }

@@ -230,7 +230,7 @@ export class RecordOpener {
     ad[1] = bytes[start + 1];
     let plaintext: Uint8Array;
     try {
-      plaintext = this.#cipher.decryptWithAd(ad, bytes.subarray(start + 2, end));
+      plaintext = this.#cipher.decryptWithAd(ad, bytes, start + 2, end);
     } catch {
       throw recordError(
         `Record ${this.#count} failed its authentication tag (altered, replayed, reordered or from another connection)`,
