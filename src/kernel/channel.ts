@@ -172,8 +172,12 @@ export class GroupChannel extends InterceptorBase {
     return message.uniqueId;
   }
 
-  /** Top of the receive path: decodes the payload and offers it to every accepting listener. */
-  override async messageReceived(message: ChannelMessage): Promise<void> {
+  /**
+   * Top of the receive path: decodes the payload and offers it to every accepting listener, one
+   * after the other. No async function: a message costs no promise here when its listeners
+   * answer synchronously, and one promise less per awaited listener otherwise.
+   */
+  override messageReceived(message: ChannelMessage): Promise<void> {
     this.stats.messagesReceived++;
     this.stats.bytesReceived += message.payload.length;
     // Sender and receiver clocks agree on one host and roughly (NTP) across hosts.
@@ -190,7 +194,7 @@ export class GroupChannel extends InterceptorBase {
       } catch (err) {
         this.stats.decodeFailures++;
         this.#undecodable.report(err, { member: message.address.name });
-        throw err;
+        return Promise.reject(err);
       }
     }
     if (this.#log.isLevelEnabled("trace")) {
@@ -199,10 +203,7 @@ export class GroupChannel extends InterceptorBase {
         "Message received",
       );
     }
-    for (const listener of this.#channelListeners) {
-      if (listener.accept && !listener.accept(value, message.address)) continue;
-      await listener.messageReceived(value, message.address);
-    }
+    return offer(this.#channelListeners, 0, value, message.address);
   }
 
   override memberAdded(member: Member): void {
@@ -265,3 +266,35 @@ export class GroupChannel extends InterceptorBase {
     }
   }
 }
+
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * Offers `value` to `listeners` from index `from` on, awaiting each listener that returns a
+ * promise before the next; a listener's throw or rejection rejects the result.
+ */
+function offer(
+  listeners: readonly ChannelListener[],
+  from: number,
+  value: unknown,
+  sender: Member,
+): Promise<void> {
+  try {
+    for (let i = from; i < listeners.length; i++) {
+      const listener = listeners[i];
+      if (listener.accept && !listener.accept(value, sender)) continue;
+      const result = listener.messageReceived(value, sender);
+      if (result !== undefined && typeof result.then === "function") {
+        if (i + 1 < listeners.length) {
+          return result.then(() => offer(listeners, i + 1, value, sender));
+        }
+        return result instanceof Promise ? result : Promise.resolve(result).then(ignore);
+      }
+    }
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return DONE;
+}
+
+function ignore(): void {}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
+import { setImmediate } from "node:timers";
 import type { Member } from "../interfaces/member.ts";
 import type { Membership } from "../interfaces/membership.ts";
 import { SendOptions, StartOptions } from "../interfaces/message.ts";
@@ -14,6 +15,7 @@ import { waitFor } from "../conformance/wait.ts";
 import { GroupChannel } from "./channel.ts";
 import { ChannelCoordinator } from "./coordinator.ts";
 import { ConclaveError } from "../errors.ts";
+import { encodeValue } from "./codec.ts";
 import { InterceptorBase } from "./interceptor_base.ts";
 import { silentLogger } from "./log.ts";
 import { SendError } from "./send_error.ts";
@@ -292,5 +294,45 @@ describe("GroupChannel", () => {
     await channel.stop();
     await clock.advance(10_000);
     assert.equal(beats, 3, "no heartbeat after stop");
+  });
+
+  it("offers a message to its listeners one after the other, awaiting each; a throw rejects", async () => {
+    const channel = new GroupChannel({
+      interceptors: [],
+      coordinator: new InterceptorBase(),
+      logger: silentLogger(),
+      clock: new ManualClock(),
+      heartbeat: false,
+    });
+    const calls: string[] = [];
+    let release = () => {};
+    channel.addChannelListener({
+      messageReceived: (value) => {
+        calls.push(`first ${value}`);
+        return new Promise<void>((resolve) => release = resolve);
+      },
+    });
+    channel.addChannelListener({
+      messageReceived: (value) => {
+        calls.push(`second ${value}`);
+        if (value === "bad") throw new Error("listener threw");
+      },
+    });
+    const message = (value: string) => ({
+      options: 0,
+      timestamp: 0,
+      uniqueId: UniqueId.random(),
+      address: { id: UniqueId.random(), name: "m", host: "h", port: 1, jvmRoute: "", domain: "" },
+      payload: encodeValue(value),
+    });
+    const ok = channel.messageReceived(message("ok") as never);
+    await new Promise((resolve) => setImmediate(resolve)); // a turn: the first has not settled
+    assert.deepEqual(calls, ["first ok"]);
+    release();
+    await ok;
+    assert.deepEqual(calls, ["first ok", "second ok"]);
+    const bad = channel.messageReceived(message("bad") as never);
+    release();
+    await assert.rejects(bad, /listener threw/);
   });
 });

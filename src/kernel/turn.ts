@@ -10,7 +10,7 @@
  */
 import { setImmediate } from "node:timers";
 
-let queue: (() => void)[] = [];
+const queue: (() => void)[] = [];
 let scheduled = false;
 
 /**
@@ -35,7 +35,7 @@ function runTurnEnd(): void {
       failure ??= { error }; // the others still run; the first error surfaces as before
     }
   }
-  queue = [];
+  queue.length = 0; // kept: one array for every turn
   scheduled = false;
   if (failure) throw failure.error;
 }

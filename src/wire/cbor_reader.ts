@@ -11,12 +11,42 @@ import { ConclaveError, type ErrorCode } from "../errors.ts";
 import { MAJOR_NAMES } from "../kernel/cbor_scan.ts";
 
 const TEXT = new TextDecoder("utf-8", { fatal: true });
+const F64_BYTES = new Uint8Array(8);
+const F64 = new DataView(F64_BYTES.buffer);
+
+/** What a read expects, spelled out only when it fails (the common read builds no string). */
+const ARRAY = 0;
+const UINT = 1;
+const NUMBER = 2;
+const BOOL = 3;
+const TEXT_STRING = 4;
+const BYTES = 5;
+
+function expectation(kind: number, a: number, b: number): string {
+  switch (kind) {
+    case ARRAY:
+      return a === b ? `an array of ${a} items` : `an array of ${a} to ${b} items`;
+    case UINT:
+      return `an unsigned integer of at most ${a}`;
+    case NUMBER:
+      return "a finite number";
+    case BOOL:
+      return "a boolean";
+    case TEXT_STRING:
+      return `a text string of at most ${a} bytes`;
+    default:
+      return a === b ? `${a} bytes` : `${a} to ${b} bytes`;
+  }
+}
 
 export class CborReader {
   readonly #bytes: Uint8Array;
   readonly #code: ErrorCode;
   readonly #prefix: string;
   #at = 0;
+  /** Major type and additional info of the head `#head` read last. */
+  #major = 0;
+  #info = 0;
 
   /** `prefix` starts every error message ("Bad envelope"). */
   constructor(bytes: Uint8Array, code: ErrorCode, prefix: string) {
@@ -42,53 +72,62 @@ export class CborReader {
     return this.#at >= this.#bytes.length;
   }
 
-  /** Major type, the argument (a float's bits are not read) and the item's first byte. */
-  #head(what: string, expected: string): { major: number; info: number; arg: number } {
+  /**
+   * Reads a head: returns its argument (a float's bits are not read) and leaves the major type and
+   * additional info in `#major` and `#info` (no object per item: this runs for every frame).
+   */
+  #head(what: string, kind: number, a: number, b: number): number {
     const bytes = this.#bytes;
     const start = this.#at;
-    if (start >= bytes.length) throw this.fail(what, "missing (the header ended)", expected);
+    if (start >= bytes.length) {
+      throw this.fail(what, "missing (the header ended)", expectation(kind, a, b));
+    }
     const initial = bytes[start];
-    const major = initial >> 5;
-    const info = initial & 0x1f;
+    this.#major = initial >> 5;
+    const info = this.#info = initial & 0x1f;
     if (info < 24) {
       this.#at = start + 1;
-      return { major, info, arg: info };
+      return info;
     }
     if (info > 27) {
-      throw this.fail(what, `head 0x${initial.toString(16)} (indefinite or reserved)`, expected);
+      throw this.fail(
+        what,
+        `head 0x${initial.toString(16)} (indefinite or reserved)`,
+        expectation(kind, a, b),
+      );
     }
     const size = 1 << (info - 24);
-    if (start + 1 + size > bytes.length) throw this.fail(what, "truncated", expected);
+    if (start + 1 + size > bytes.length) {
+      throw this.fail(what, "truncated", expectation(kind, a, b));
+    }
     let arg = 0;
     for (let i = 1; i <= size; i++) arg = arg * 256 + bytes[start + i];
     this.#at = start + 1 + size;
-    return { major, info, arg };
+    return arg;
   }
 
-  #wrong(what: string, expected: string, start: number, major: number): never {
+  #wrong(what: string, kind: number, a: number, b: number, start: number): never {
     this.#at = start;
-    throw this.fail(what, MAJOR_NAMES[major], expected);
+    throw this.fail(what, MAJOR_NAMES[this.#major], expectation(kind, a, b));
   }
 
   /** An array header with `min` to `max` items; returns the count. */
   array(what: string, min: number, max: number): number {
     const start = this.#at;
-    const expected = min === max
-      ? `an array of ${min} items`
-      : `an array of ${min} to ${max} items`;
-    const { major, arg } = this.#head(what, expected);
-    if (major !== 4) this.#wrong(what, expected, start, major);
-    if (arg < min || arg > max) throw this.fail(what, `an array of ${arg} items`, expected, start);
+    const arg = this.#head(what, ARRAY, min, max);
+    if (this.#major !== 4) this.#wrong(what, ARRAY, min, max, start);
+    if (arg < min || arg > max) {
+      throw this.fail(what, `an array of ${arg} items`, expectation(ARRAY, min, max), start);
+    }
     return arg;
   }
 
   /** An unsigned integer up to `max` (a float64 holding one too, as cbor-x writes big ones). */
   uint(what: string, max: number): number {
     const start = this.#at;
-    const expected = `an unsigned integer of at most ${max}`;
-    const value = this.#number(what, expected);
+    const value = this.#number(what, UINT, max);
     if (!Number.isSafeInteger(value) || value < 0 || value > max) {
-      throw this.fail(what, String(value).slice(0, 30), expected, start);
+      throw this.fail(what, String(value).slice(0, 30), expectation(UINT, max, 0), start);
     }
     return value;
   }
@@ -96,29 +135,40 @@ export class CborReader {
   /** Any finite number: an integer within 2^53 or a float. */
   number(what: string): number {
     const start = this.#at;
-    const value = this.#number(what, "a finite number");
-    if (!Number.isFinite(value)) throw this.fail(what, String(value), "a finite number", start);
+    const value = this.#number(what, NUMBER, 0);
+    if (!Number.isFinite(value)) {
+      throw this.fail(what, String(value), expectation(NUMBER, 0, 0), start);
+    }
     return value;
   }
 
-  #number(what: string, expected: string): number {
+  #number(what: string, kind: number, a: number): number {
     const start = this.#at;
-    const { major, info, arg } = this.#head(what, expected);
+    const arg = this.#head(what, kind, a, 0);
+    const major = this.#major;
     if (major === 0) return arg;
     if (major === 1) return -1 - arg;
-    if (major !== 7 || info < 25) this.#wrong(what, expected, start, major);
-    const view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset + start + 1);
-    return info === 27 ? view.getFloat64(0) : info === 26 ? view.getFloat32(0) : half(view);
+    const info = this.#info;
+    if (major !== 7 || info < 25) this.#wrong(what, kind, a, 0, start);
+    const bytes = this.#bytes;
+    if (info === 27) {
+      for (let i = 0; i < 8; i++) F64_BYTES[i] = bytes[start + 1 + i];
+      return F64.getFloat64(0);
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset + start + 1);
+    return info === 26 ? view.getFloat32(0) : half(view);
   }
 
   bool(what: string): boolean {
     const start = this.#at;
-    const { major, info } = this.#head(what, "a boolean");
+    this.#head(what, BOOL, 0, 0);
+    const major = this.#major;
+    const info = this.#info;
     if (major === 7 && (info === 20 || info === 21)) return info === 21;
     throw this.fail(
       what,
       major === 7 ? `simple value ${info}` : MAJOR_NAMES[major],
-      "a boolean",
+      expectation(BOOL, 0, 0),
       start,
     );
   }
@@ -126,31 +176,49 @@ export class CborReader {
   /** A UTF-8 text string of at most `maxBytes` bytes. */
   text(what: string, maxBytes: number): string {
     const start = this.#at;
-    const expected = `a text string of at most ${maxBytes} bytes`;
-    const { major, arg } = this.#head(what, expected);
-    if (major !== 3) this.#wrong(what, expected, start, major);
-    const body = this.#take(what, arg, maxBytes, expected, start);
+    const arg = this.#head(what, TEXT_STRING, maxBytes, 0);
+    if (this.#major !== 3) this.#wrong(what, TEXT_STRING, maxBytes, 0, start);
+    const body = this.#take(what, arg, maxBytes, TEXT_STRING, maxBytes, 0, start);
     try {
       return TEXT.decode(body);
     } catch {
-      throw this.fail(what, "not UTF-8", expected, start);
+      throw this.fail(what, "not UTF-8", expectation(TEXT_STRING, maxBytes, 0), start);
     }
   }
 
   /** A byte string of `min` to `max` bytes, bare or under tag 64 (Uint8Array); a copy. */
   bytes(what: string, min: number, max: number): Uint8Array {
-    const start = this.#at;
-    const expected = min === max ? `${min} bytes` : `${min} to ${max} bytes`;
-    let head = this.#head(what, expected);
-    if (head.major === 6 && head.arg === 64) head = this.#head(what, expected);
-    if (head.major !== 2) this.#wrong(what, expected, start, head.major);
-    if (head.arg < min) throw this.fail(what, `${head.arg} bytes`, expected, start);
-    return new Uint8Array(this.#take(what, head.arg, max, expected, start)); // a plain copy
+    return new Uint8Array(this.bytesView(what, min, max)); // a plain copy
   }
 
-  #take(what: string, length: number, max: number, expected: string, start: number): Uint8Array {
-    if (length > max) throw this.fail(what, `${length} bytes long`, expected, start);
-    if (length > this.#bytes.length - this.#at) throw this.fail(what, "truncated", expected, start);
+  /**
+   * The same as a view into the reader's bytes, for a caller that copies what it keeps (a
+   * `UniqueId` does): the view must not outlive the bytes' use.
+   */
+  bytesView(what: string, min: number, max: number): Uint8Array {
+    const start = this.#at;
+    let arg = this.#head(what, BYTES, min, max);
+    if (this.#major === 6 && arg === 64) arg = this.#head(what, BYTES, min, max);
+    if (this.#major !== 2) this.#wrong(what, BYTES, min, max, start);
+    if (arg < min) throw this.fail(what, `${arg} bytes`, expectation(BYTES, min, max), start);
+    return this.#take(what, arg, max, BYTES, min, max, start);
+  }
+
+  #take(
+    what: string,
+    length: number,
+    max: number,
+    kind: number,
+    a: number,
+    b: number,
+    start: number,
+  ): Uint8Array {
+    if (length > max) {
+      throw this.fail(what, `${length} bytes long`, expectation(kind, a, b), start);
+    }
+    if (length > this.#bytes.length - this.#at) {
+      throw this.fail(what, "truncated", expectation(kind, a, b), start);
+    }
     const body = this.#bytes.subarray(this.#at, this.#at + length);
     this.#at += length;
     return body;

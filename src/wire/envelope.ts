@@ -78,7 +78,7 @@ function name(r: CborReader, what: string, min: number): string {
  */
 export function readMember(r: CborReader, where = "member"): Member {
   r.array(where, 7, 7);
-  const id = r.bytes(`${where}.id`, 16, 16);
+  const id = r.bytesView(`${where}.id`, 16, 16); // UniqueId copies it
   const host = name(r, `${where}.host`, 1);
   const port = r.uint(`${where}.port`, 65535);
   const jvmRoute = name(r, `${where}.jvmRoute`, 0);
@@ -166,6 +166,14 @@ function putUint(out: Uint8Array, at: number, n: number): number {
 }
 
 export function encodeAckHeader(seq: number): Uint8Array {
+  if (Number.isInteger(seq) && seq >= 0 && seq <= 0xffffffff) {
+    // What cbor-x writes, without the general encoder (one ACK per message).
+    const out = new Uint8Array(8);
+    out[0] = 0x83;
+    out[1] = ENVELOPE_VERSION;
+    out[2] = FrameType.ACK;
+    return out.subarray(0, putUint(out, 3, seq));
+  }
   return cbor.encode([ENVELOPE_VERSION, FrameType.ACK, seq]);
 }
 
@@ -180,6 +188,20 @@ export function encodeVersionHeader(): Uint8Array {
 /** Longest FAIL code and message read, in bytes (the message is cut at 1000 characters). */
 const MAX_FAIL_CODE = 128;
 const MAX_FAIL_MESSAGE = 4000;
+
+/** Throws unless a header of this type has `min` to `max` items. */
+function items(
+  r: CborReader,
+  length: number,
+  name: string,
+  min: number,
+  max: number,
+  expected: string,
+): void {
+  if (length < min || length > max) {
+    throw r.fail(`the ${name} header`, `an array of ${length} items`, expected, 0);
+  }
+}
 
 /**
  * Decodes a header with a strict reader of its exact shape: no general CBOR decoder touches a
@@ -199,31 +221,26 @@ export function decodeHeader(bytes: Uint8Array): Envelope {
   }
   const typeAt = r.at;
   const type = r.uint("the frame type", 0xffffffff);
-  const items = (name: string, min: number, max: number, expected: string) => {
-    if (length < min || length > max) {
-      throw r.fail(`the ${name} header`, `an array of ${length} items`, expected, 0);
-    }
-  };
   let header: Envelope;
   switch (type) {
     case FrameType.MSG: {
-      items("MSG", 6, 7, "[1, 1, seq, options, timestamp, uniqueId, member?]");
+      items(r, length, "MSG", 6, 7, "[1, 1, seq, options, timestamp, uniqueId, member?]");
       header = {
         type,
         seq: r.uint("MSG seq", Number.MAX_SAFE_INTEGER),
         options: r.uint("MSG options", 0xffffffff),
         timestamp: r.number("MSG timestamp"),
-        uniqueId: new UniqueId(r.bytes("MSG uniqueId", 16, 16)),
+        uniqueId: new UniqueId(r.bytesView("MSG uniqueId", 16, 16)), // UniqueId copies it
         member: length === 7 ? readMember(r) : undefined,
       };
       break;
     }
     case FrameType.ACK:
-      items("ACK", 3, 3, "[1, 2, seq]");
+      items(r, length, "ACK", 3, 3, "[1, 2, seq]");
       header = { type, seq: r.uint("ACK seq", Number.MAX_SAFE_INTEGER) };
       break;
     case FrameType.FAIL:
-      items("FAIL", 5, 5, "[1, 3, seq, code, message]");
+      items(r, length, "FAIL", 5, 5, "[1, 3, seq, code, message]");
       header = {
         type,
         seq: r.uint("FAIL seq", Number.MAX_SAFE_INTEGER),
@@ -232,7 +249,7 @@ export function decodeHeader(bytes: Uint8Array): Envelope {
       };
       break;
     case FrameType.VERSION: {
-      items("VERSION", 3, 3, "[1, 4, [versions]]");
+      items(r, length, "VERSION", 3, 3, "[1, 4, [versions]]");
       const count = r.array("VERSION versions", 0, 16);
       const versions: number[] = [];
       for (let i = 0; i < count; i++) versions.push(r.uint(`VERSION versions[${i}]`, 0xffffffff));

@@ -98,6 +98,26 @@ describe("envelope", () => {
     });
   });
 
+  it("writes ACK and common MSG headers byte for byte as cbor-x does", () => {
+    const seqs = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.nat(), fc.constant(0xffffffff));
+    fc.assert(
+      // Timestamps as Date.now() gives them (cbor-x writes smaller integers as integers).
+      fc.property(
+        seqs,
+        seqs,
+        fc.integer({ min: 2 ** 32, max: 2 ** 48 }),
+        (seq, options, timestamp) => {
+          assert.deepEqual([...encodeAckHeader(seq)], [...cbor.encode([1, 2, seq])]);
+          const id = UniqueId.random();
+          assert.deepEqual(
+            [...encodeMessageHeader(seq, options, timestamp, id, undefined)],
+            [...cbor.encode([1, 1, seq, options, timestamp, id.bytes])],
+          );
+        },
+      ),
+    );
+  });
+
   it("answers any byte string with a header or a coded error, never anything else", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), headerOrCodedError),

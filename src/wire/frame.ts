@@ -166,9 +166,12 @@ export class FrameDecoder {
   #take(n: number): Uint8Array {
     this.#buffered -= n;
     const first = this.#chunks[0];
-    if (first.length >= n) {
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
+    if (first.length === n) {
+      this.#chunks.shift();
+      return first;
+    }
+    if (first.length > n) {
+      this.#chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
     const out = new Uint8Array(n);

@@ -34,6 +34,7 @@ import { FrameWriter } from "./writer.ts";
 /** Pause reading above this many unprocessed messages; resume below the low mark. */
 const HIGH_WATER = 1024;
 const LOW_WATER = 256;
+const EMPTY = new Uint8Array(0);
 
 export interface InboundOptions {
   /** The member id the channel handshake proved; every message must name that member. */
@@ -188,7 +189,7 @@ export class InboundConnection {
     this.#stopTimer(); // the next frame gets its own time
     const { options, seq } = header;
     if ((options & SendOptions.USE_ACK) !== 0 && (options & SendOptions.SYNCHRONIZED_ACK) === 0) {
-      this.#writer.write([encodeFrame(encodeAckHeader(seq))]); // read: ack before processing
+      this.#writer.writeFrame(encodeAckHeader(seq), EMPTY); // read: ack before processing
     }
     this.#queue.push({
       seq,
@@ -205,34 +206,67 @@ export class InboundConnection {
       this.#pausedForQueue = true;
       this.#flow();
     }
-    if (!this.#draining) void this.#drain();
+    if (!this.#draining) this.#drain();
   }
 
-  async #drain(): Promise<void> {
+  /**
+   * Hands queued messages to the handler one at a time. No async function: the message being
+   * processed waits in `#current` and its outcome comes back through two bound callbacks, so
+   * a message costs one promise here.
+   */
+  #drain(): void {
     this.#draining = true;
     while (this.#queue.length > 0) {
-      const { message, seq } = this.#queue.shift() as Queued;
+      const current = this.#queue.shift() as Queued;
+      const { message } = current;
       this.#queuedBytes -= message.payload.length;
       this.#account();
       if (this.#pausedForQueue && this.#queue.length <= LOW_WATER) {
         this.#pausedForQueue = false;
         this.#flow();
       }
-      const sync = (message.options & (SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK)) ===
-        (SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK);
+      let result: Promise<void> | void;
       try {
-        await this.#options.handler(message);
-        if (sync) this.#writer.write([encodeFrame(encodeAckHeader(seq))]);
+        result = this.#options.handler(message);
       } catch (error) {
-        const code = error instanceof ConclaveError ? error.code : "ERROR";
-        const text = error instanceof Error ? error.message : String(error);
-        if (sync) this.#writer.write([encodeFrame(encodeFailHeader(seq, code, text))]);
-        else {
-          this.#options.onProcessingError(error, { member: message.address.name });
-        }
+        this.#failed(current, error);
+        continue;
       }
+      if (result !== undefined && typeof result.then === "function") {
+        this.#current = current;
+        result.then(this.#processed, this.#processingFailed);
+        return;
+      }
+      this.#ackProcessed(current);
     }
     this.#draining = false;
+  }
+
+  #current: Queued | undefined;
+  #processed = (): void => {
+    this.#ackProcessed(this.#current as Queued);
+    this.#current = undefined;
+    this.#drain();
+  };
+  #processingFailed = (error: unknown): void => {
+    this.#failed(this.#current as Queued, error);
+    this.#current = undefined;
+    this.#drain();
+  };
+
+  /** A synchronized-ack sender learns that its message was processed. */
+  #ackProcessed({ message, seq }: Queued): void {
+    if (isSync(message.options)) this.#writer.writeFrame(encodeAckHeader(seq), EMPTY);
+  }
+
+  #failed({ message, seq }: Queued, error: unknown): void {
+    const code = error instanceof ConclaveError ? error.code : "ERROR";
+    const text = error instanceof Error ? error.message : String(error);
+    if (isSync(message.options)) {
+      this.#writer.write([encodeFrame(encodeFailHeader(seq, code, text))]);
+    } else {
+      this.#options.onProcessingError(error, { member: message.address.name });
+    }
   }
 
   #report(error: Error): void {
@@ -285,6 +319,11 @@ export class InboundConnection {
     this.#report(error);
     this.close(); // messages read whole before the bad frame stay queued and are still processed
   }
+}
+
+function isSync(options: number): boolean {
+  return (options & (SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK)) ===
+    (SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK);
 }
 
 /**

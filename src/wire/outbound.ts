@@ -120,26 +120,38 @@ export class OutboundConnection {
    * Sends one message. Resolves when it is written (no ack), read (USE_ACK) or processed
    * (USE_ACK|SYNCHRONIZED_ACK). Rejects with an `UnsentError` when nothing was written.
    */
-  async send(message: ChannelMessage): Promise<void> {
-    if (this.#closed) throw this.#unsent();
+  send(message: ChannelMessage): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#unsent());
     if (this.#writer.queuedBytes > this.#options.maxQueuedBytes) {
-      await this.#waitForRoom();
+      return this.#waitForRoom().then(() => this.#write(message));
     }
+    // No async function: the common send makes one promise, not three.
+    return this.#write(message);
+  }
+
+  #write(message: ChannelMessage): Promise<void> {
     const seq = ++this.#seq;
     this.requests++;
     const member = message.address === this.#lastAddress ? undefined : message.address;
-    const header = encodeMessageHeader(
-      seq,
-      message.options,
-      message.timestamp,
-      message.uniqueId,
-      member,
-    );
+    let header: Uint8Array;
+    try {
+      header = encodeMessageHeader(
+        seq,
+        message.options,
+        message.timestamp,
+        message.uniqueId,
+        member,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const { payload } = message;
     if (frameBodySize(header.length, payload.length) > this.#options.maxFrameSize) {
-      throw new UnsentError(
-        "WIRE_ERR_FRAME_TOO_LARGE",
-        `A ${payload.length}-byte message exceeds maxFrameSize = ${this.#options.maxFrameSize}`,
+      return Promise.reject(
+        new UnsentError(
+          "WIRE_ERR_FRAME_TOO_LARGE",
+          `A ${payload.length}-byte message exceeds maxFrameSize = ${this.#options.maxFrameSize}`,
+        ),
       );
     }
     this.#lastAddress = message.address;

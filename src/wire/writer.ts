@@ -19,14 +19,19 @@ const COPY_BELOW = 16 * 1024;
 const BATCH_BYTES = 256 * 1024;
 /** Most bytes handed to the socket in one turn; more waits for the next turn or for drain. */
 const FLUSH_BYTES = 256 * 1024;
+const EMPTY = new Uint8Array(0);
 
 type Done = (error?: Error | null) => void;
 
 interface Item {
-  parts: Uint8Array[];
+  /** A frame's header (the writer puts the 6-byte prefix in front), or the one part of `write`. */
+  first: Uint8Array;
+  /** The frame's payload (`framed`), else undefined. */
+  payload: Uint8Array | undefined;
+  /** The parts of a `write` of more than one part. */
+  parts: Uint8Array[] | undefined;
   bytes: number;
   done: Done | undefined;
-  /** `parts` are [header, payload] of one frame: the writer puts the 6-byte prefix in front. */
   framed: boolean;
 }
 
@@ -47,6 +52,8 @@ export class FrameWriter {
   #closed = false;
   #stallTimer: Cancel | undefined;
   #drainWaiters: (() => void)[] = [];
+  #out: Uint8Array[] | undefined = [];
+  #batch: Item[] = [];
 
   constructor(socket: StreamSocket, options: FrameWriterOptions) {
     this.#socket = socket;
@@ -73,7 +80,15 @@ export class FrameWriter {
     }
     let bytes = 0;
     for (const part of parts) bytes += part.length;
-    this.#enqueue({ parts, bytes, done, framed: false });
+    const one = parts.length === 1;
+    this.#enqueue({
+      first: one ? parts[0] : EMPTY,
+      payload: undefined,
+      parts: one ? undefined : parts,
+      bytes,
+      done,
+      framed: false,
+    });
   }
 
   /** Queues one frame made of `header` and `payload`; the length prefix is written here. */
@@ -83,7 +98,9 @@ export class FrameWriter {
       return;
     }
     this.#enqueue({
-      parts: [header, payload],
+      first: header,
+      payload,
+      parts: undefined,
       bytes: 6 + header.length + payload.length,
       done,
       framed: true,
@@ -126,65 +143,66 @@ export class FrameWriter {
   }
 
   #flush(): void {
-    if (this.#closed || this.#blocked || this.#queue.length === 0) return;
+    const queue = this.#queue;
+    if (this.#closed || this.#blocked || queue.length === 0) return;
     // Hand the socket at most FLUSH_BYTES per turn: runtimes slow down when megabytes sit corked
     // in their own buffers (TLS on every runtime, plain TCP on Bun); the rest waits here.
     let count = 0;
     let taken = 0;
-    while (count < this.#queue.length && (count === 0 || taken < FLUSH_BYTES)) {
-      taken += this.#queue[count++].bytes;
+    while (count < queue.length && (count === 0 || taken < FLUSH_BYTES)) {
+      taken += queue[count++].bytes;
     }
-    const items = this.#queue.splice(0, count);
     this.#queuedBytes -= taken;
-    const dones: Done[] = [];
-    const out: Uint8Array[] = [];
-    let batch: Item[] = [];
+    // Scratch arrays, emptied before this returns: the socket takes the buffers synchronously.
+    // `out` is lent out while in use, in case a socket calls back into a flush.
+    const out = this.#out ?? [];
+    this.#out = undefined;
+    const batch = this.#batch;
+    let dones: Done[] | undefined;
     let batchBytes = 0;
-    const cutBatch = () => {
-      if (batch.length > 0) {
-        out.push(
-          batch.length === 1 && !batch[0].framed && batch[0].parts.length === 1
-            ? batch[0].parts[0]
-            : concat(batch, batchBytes),
-        );
-      }
-      batch = [];
-      batchBytes = 0;
-    };
-    for (const item of items) {
-      if (item.done) dones.push(item.done);
+    for (let i = 0; i < count; i++) {
+      const item = queue[i];
+      if (item.done) (dones ??= []).push(item.done);
       if (item.bytes < COPY_BELOW) {
         batch.push(item);
         batchBytes += item.bytes;
-        if (batchBytes >= BATCH_BYTES) cutBatch();
-      } else {
-        cutBatch();
-        if (item.framed) {
-          const [header, payload] = item.parts;
-          const head = new Uint8Array(6 + header.length);
-          putPrefix(head, 0, header.length, payload.length);
-          head.set(header, 6);
-          out.push(head, payload);
-        } else {
-          for (const part of item.parts) out.push(part);
+        if (batchBytes >= BATCH_BYTES) {
+          cutBatch(batch, batchBytes, out);
+          batchBytes = 0;
         }
+      } else {
+        cutBatch(batch, batchBytes, out);
+        batchBytes = 0;
+        if (item.framed) {
+          const header = item.first;
+          const head = new Uint8Array(6 + header.length);
+          putPrefix(head, 0, header.length, (item.payload as Uint8Array).length);
+          head.set(header, 6);
+          out.push(head, item.payload as Uint8Array);
+        } else if (item.parts) {
+          for (const part of item.parts) out.push(part);
+        } else out.push(item.first);
       }
     }
-    cutBatch();
+    cutBatch(batch, batchBytes, out);
+    if (count === queue.length) queue.length = 0;
+    else queue.splice(0, count);
     const socket = this.#socket;
     let ok = true;
     socket.cork();
     const last = out.length - 1;
     for (let i = 0; i < last; i++) ok = socket.write(out[i]) && ok;
     // Write callbacks run in order, so the last one tells that every frame before it is out.
-    const finished = dones.length === 0 ? undefined : (error?: Error | null) => {
-      for (const done of dones) done(error ?? null);
-    };
+    const finished = dones === undefined ? undefined : callAll(dones);
     ok = socket.write(out[last], finished) && ok;
     socket.uncork();
+    out.length = 0;
+    this.#out = out;
     if (!ok) this.#block();
     else if (this.#queue.length > 0) this.#schedule(true); // the rest after other I/O
-    else for (const wake of this.#drainWaiters.splice(0)) wake();
+    else if (this.#drainWaiters.length > 0) {
+      for (const wake of this.#drainWaiters.splice(0)) wake();
+    }
   }
 
   #block(): void {
@@ -211,18 +229,44 @@ function putPrefix(
   into[at + 5] = headerLength & 0xff;
 }
 
+/** Moves the batched small items to `out` as one buffer (a lone plain part as it is). */
+function cutBatch(batch: Item[], total: number, out: Uint8Array[]): void {
+  if (batch.length === 0) return;
+  const lone = batch[0];
+  if (batch.length === 1 && !lone.framed && !lone.parts) out.push(lone.first);
+  else out.push(concat(batch, total));
+  batch.length = 0;
+}
+
 function concat(items: Item[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
   for (const item of items) {
-    if (item.framed) {
-      putPrefix(out, at, item.parts[0].length, item.parts[1].length);
+    if (item.parts) {
+      for (const part of item.parts) {
+        out.set(part, at);
+        at += part.length;
+      }
+      continue;
+    }
+    const { first, payload } = item;
+    if (payload) {
+      putPrefix(out, at, first.length, payload.length);
       at += 6;
     }
-    for (const part of item.parts) {
-      out.set(part, at);
-      at += part.length;
+    out.set(first, at);
+    at += first.length;
+    if (payload) {
+      out.set(payload, at);
+      at += payload.length;
     }
   }
   return out;
+}
+
+/** One write callback that calls each of `dones`. */
+function callAll(dones: Done[]): Done {
+  return (error?: Error | null) => {
+    for (const done of dones) done(error ?? null);
+  };
 }

@@ -255,3 +255,39 @@ describe("NioReceiver bounds on peers", () => {
     );
   });
 });
+
+describe("NioReceiver processing order", () => {
+  it("counts a failed message whose sender asked for no synchronized ack, and processes the next", async () => {
+    const init = pluginInit(receiverPlugin, { port: 0, maxFrameSize: 256 * KiB });
+    const receiver = await receiverPlugin.create(init, testComponents()) as NioReceiver;
+    const processed: number[] = [];
+    receiver.setHandler((m) => {
+      processed.push(m.payload[0]);
+      if (m.payload[0] === 1) return Promise.reject(new Error("listener failed"));
+      if (m.payload[0] === 2) throw new Error("listener threw");
+      return Promise.resolve();
+    });
+    await receiver.start();
+    cleanups.push(() => receiver.stop());
+    const port = receiver.boundAddress?.port as number;
+    const transport = await transportPlugin.create(
+      { ...attributeDefaults(transportPlugin.attributes), maxFrameSize: 256 * KiB },
+      testComponents(),
+    );
+    await transport.start();
+    cleanups.push(() => transport.stop());
+    const send = (tag: number, options: number) =>
+      transport.sendMessage({
+        options,
+        timestamp: Date.now(),
+        uniqueId: UniqueId.random(),
+        address: self,
+        payload: new Uint8Array([tag]),
+      }, [tcpMember("127.0.0.1", port)]);
+    await send(1, SendOptions.USE_ACK);
+    await send(2, SendOptions.USE_ACK);
+    await send(3, SendOptions.USE_ACK | SendOptions.SYNCHRONIZED_ACK);
+    assert.deepEqual(processed, [1, 2, 3]);
+    assert.deepEqual(receiver.stats().processingErrors, { ERROR: 2 });
+  });
+});

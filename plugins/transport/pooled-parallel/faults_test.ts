@@ -179,6 +179,24 @@ describe("PooledParallelSender under faults", () => {
     assert.equal(faultCode(error), "WIRE_ERR_FRAME_TOO_LARGE");
     assert.equal(rx.got.length, 0);
   });
+
+  it("fails a send on an open connection as a SendError and frees its pool slot", async () => {
+    const rx = await receiverAt(0);
+    cleanup.push(() => rx.receiver.stop());
+    const sender = await transport(new ManualClock(), { maxFrameSize: 4096, poolSize: 1 });
+    await sender.start();
+    cleanup.push(() => sender.stop());
+    const send = (size: number, tag: number) =>
+      sender.sendMessage(message(new Uint8Array(size).fill(tag), SendOptions.USE_ACK), [
+        rx.member,
+      ]);
+    await send(1, 1); // the connection is open from here on
+    const error = await send(5000, 2).then(() => undefined, (e) => e);
+    assert.ok(error instanceof SendError);
+    assert.equal(faultCode(error), "WIRE_ERR_FRAME_TOO_LARGE");
+    await send(1, 3); // with one slot, this waits forever unless the failed send gave it back
+    assert.deepEqual(rx.got.map((m) => m.payload[0]), [1, 3]);
+  });
 });
 
 describe("PooledParallelSender's pool", () => {

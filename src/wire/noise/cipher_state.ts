@@ -16,6 +16,7 @@ const REKEY_NONCE = Uint8Array.of(0, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255,
 export class CipherState {
   #key: Uint8Array | undefined;
   #n = 0;
+  #iv = new Uint8Array(12);
 
   constructor(key?: Uint8Array) {
     this.#key = key;
@@ -33,18 +34,30 @@ export class CipherState {
   /** Seals `parts` as one message: ciphertext pieces and the tag (or the parts, with no key). */
   sealParts(ad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[] {
     if (!this.#key) return [...parts];
-    return seal(this.#key, nonce(this.#next()), ad, parts);
+    return seal(this.#key, nonce(this.#next(), this.#iv), ad, parts);
   }
 
   encryptWithAd(ad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     return concat(...this.sealParts(ad, [plaintext]));
   }
 
-  /** Opens one message; throws on a bad tag. The counter advances only on success. */
-  decryptWithAd(ad: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-    if (!this.#key) return ciphertext;
+  /**
+   * Opens one message (`ciphertext[start, end)`); throws on a bad tag. The counter advances only
+   * on success.
+   */
+  decryptWithAd(
+    ad: Uint8Array,
+    ciphertext: Uint8Array,
+    start = 0,
+    end = ciphertext.length,
+  ): Uint8Array {
+    if (!this.#key) {
+      return start === 0 && end === ciphertext.length
+        ? ciphertext
+        : ciphertext.subarray(start, end);
+    }
     if (this.#n >= MAX_NONCE) throw new Error("nonce exhausted");
-    const plaintext = open(this.#key, nonce(this.#n), ad, ciphertext);
+    const plaintext = open(this.#key, nonce(this.#n, this.#iv), ad, ciphertext, start, end);
     this.#n++;
     return plaintext;
   }

@@ -72,14 +72,31 @@ export function hkdf(ck: Uint8Array, ikm: Uint8Array, outputs: 2 | 3): Uint8Arra
   return [out1, out2, hmac(temp, out2, Uint8Array.of(3))];
 }
 
-/** The 12-byte AES-GCM nonce of counter `n`: 4 zero bytes, then `n` as a 64-bit big-endian. */
-export function nonce(n: number): Uint8Array {
-  const iv = new Uint8Array(12);
-  const view = new DataView(iv.buffer);
-  view.setUint32(4, Math.floor(n / 2 ** 32));
-  view.setUint32(8, n >>> 0);
-  return iv;
+/**
+ * The 12-byte AES-GCM nonce of counter `n`: 4 zero bytes, then `n` as a 64-bit big-endian; written
+ * into `into` when given (a scratch: the cipher copies its IV when it is created).
+ */
+export function nonce(n: number, into: Uint8Array = new Uint8Array(12)): Uint8Array {
+  const high = Math.floor(n / 2 ** 32);
+  const low = n >>> 0;
+  into[0] =
+    into[1] =
+    into[2] =
+    into[3] =
+      0;
+  into[4] = high >>> 24;
+  into[5] = (high >>> 16) & 0xff;
+  into[6] = (high >>> 8) & 0xff;
+  into[7] = high & 0xff;
+  into[8] = low >>> 24;
+  into[9] = (low >>> 16) & 0xff;
+  into[10] = (low >>> 8) & 0xff;
+  into[11] = low & 0xff;
+  return into;
 }
+
+/** AES-GCM's options, the same object for every cipher (one allocation less per record). */
+const GCM = Object.freeze({ authTagLength: TAG_LEN });
 
 /** AES-256-GCM of `parts` back to back: the ciphertext pieces, then the 16-byte tag. */
 export function seal(
@@ -88,7 +105,7 @@ export function seal(
   ad: Uint8Array,
   parts: readonly Uint8Array[],
 ): Uint8Array[] {
-  const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_LEN });
+  const cipher = createCipheriv("aes-256-gcm", key, iv, GCM);
   cipher.setAAD(ad);
   const out: Uint8Array[] = [];
   for (const part of parts) out.push(cipher.update(part));
@@ -98,18 +115,23 @@ export function seal(
   return out;
 }
 
-/** Opens `ciphertext || tag`; throws when the tag does not verify. Nothing is released before. */
+/**
+ * Opens `ciphertext || tag` (`sealed[start, end)`); throws when the tag does not verify. Nothing
+ * is released before.
+ */
 export function open(
   key: Uint8Array,
   iv: Uint8Array,
   ad: Uint8Array,
   sealed: Uint8Array,
+  start = 0,
+  end = sealed.length,
 ): Uint8Array {
-  if (sealed.length < TAG_LEN) throw new Error("ciphertext shorter than its tag");
-  const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_LEN });
+  if (end - start < TAG_LEN) throw new Error("ciphertext shorter than its tag");
+  const decipher = createDecipheriv("aes-256-gcm", key, iv, GCM);
   decipher.setAAD(ad);
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LEN));
-  const body = decipher.update(sealed.subarray(0, sealed.length - TAG_LEN));
+  decipher.setAuthTag(sealed.subarray(end - TAG_LEN, end));
+  const body = decipher.update(sealed.subarray(start, end - TAG_LEN));
   const last = decipher.final(); // throws on a bad tag
   return last.length === 0 ? body : Buffer.concat([body, last]);
 }

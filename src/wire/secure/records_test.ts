@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { ConclaveError } from "../../errors.ts";
+import { CipherState } from "../noise/cipher_state.ts";
 import { Initiator, Responder, type TransportKeys } from "../noise/handshake.ts";
 import { MAX_RECORD_PLAINTEXT, RecordOpener, RecordSealer } from "./records.ts";
 
@@ -64,6 +65,25 @@ describe("the record layer", () => {
         assert.equal(opener.pending, 0);
       }),
       { numRuns: 80 },
+    );
+  });
+
+  it("joins a turn's records into the same bytes as its pieces", () => {
+    const key = new Uint8Array(32).fill(3);
+    const pieces = new RecordSealer(new CipherState(key));
+    const joined = new RecordSealer(new CipherState(key));
+    const sizes = fc.array(fc.oneof(fc.nat(300), fc.constant(MAX_RECORD_PLAINTEXT + 5)), {
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(sizes, (lengths) => {
+        const parts = lengths.map((n, i) => new Uint8Array(n).fill(i));
+        assert.deepEqual(
+          new Uint8Array(joined.sealJoined(parts)),
+          new Uint8Array(Buffer.concat(pieces.seal(parts))),
+        );
+      }),
+      { numRuns: 30 },
     );
   });
 

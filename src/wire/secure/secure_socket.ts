@@ -161,21 +161,21 @@ export class SecureSocket implements StreamSocket {
 
   #flush(): void {
     const dones = this.#dones;
-    const records = this.#sealer.seal(this.#pending);
-    this.#pending = [];
+    const joined = this.#sealer.sealJoined(this.#pending);
+    this.#pending.length = 0; // sealed: the array is reused (and `dones` only when empty)
     this.#pendingBytes = 0;
-    this.#dones = [];
+    if (dones.length > 0) this.#dones = [];
     const finished = dones.length === 0 ? undefined : (error?: Error | null) => {
       for (const done of dones) done(error ?? null);
     };
-    if (records.length === 0) {
+    if (joined.length === 0) {
       if (finished) queueMicrotask(() => finished(null));
       this.#payDrain(true);
       return;
     }
     // One buffer per turn: Bun spends far more on many small writes than on the copy (CPU per
     // MB, 64 KiB frames: 245 MB/s as pieces, 430 MB/s joined); Node is even.
-    this.#payDrain(this.#raw.write(Buffer.concat(records), finished));
+    this.#payDrain(this.#raw.write(joined, finished));
   }
 
   /** After a raw write: a "false" brings the raw socket's drain; else emit the one we owe. */
