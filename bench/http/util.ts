@@ -11,10 +11,27 @@ import { percentile } from "../lib/stats.ts";
 
 const usedPorts = new Set<number>();
 
-/** A random TCP port in 40000-46999 that 127.0.0.1 can listen on right now. */
+/** The lowest port Linux hands out to outgoing connections (32768 by default). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 12_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * A random TCP port that 127.0.0.1 can listen on right now, in the 10,000 ports below the
+ * ephemeral range: a port inside it could be taken, between this check and the server's listen,
+ * by any outgoing connection on the machine (the nodes' own connections to each other included).
+ */
 export async function freePort(): Promise<number> {
+  const top = ephemeralLow();
   for (;;) {
-    const port = 40_000 + Math.floor(Math.random() * 7000);
+    const port = top - 10_000 + Math.floor(Math.random() * 10_000);
     if (usedPorts.has(port)) continue;
     usedPorts.add(port);
     const free = await new Promise<boolean>((resolve) => {
