@@ -9,7 +9,7 @@ import { Http1Client } from "../lib/http1_client.ts";
 import { runtimeFloor, WARM_UP } from "../lib/loopback_floor.ts";
 import { lagSamples } from "./load.ts";
 import type { Settings } from "./settings.ts";
-import { pids, type SetUp } from "./setup.ts";
+import { makePool, pids, type SetUp } from "./setup.ts";
 import { cpuMs, machineCpuMs, reapedChildrenCpuMs, sleep, summary } from "./util.ts";
 
 export interface LagRow {
@@ -50,12 +50,15 @@ function otherLoad(own: () => number) {
  * the floor leaves out its first messages, the first `WARM_UP` writes are left out here.
  */
 export async function lightLag(setUp: SetUp, settings: Settings): Promise<LagRow> {
+  const [writer, ...readers] = setUp.servers;
+  // A set-up started for this alone has no sessions yet: the writes go to existing sessions, as
+  // after a load phase, not each to a new one.
+  if (writer.pool.length === 0) await makePool(setUp, writer, settings.pool);
   const nodes = pids(setUp);
   // The floor's processes are this one's child and grandchildren, all reaped once it is done.
   const duringFloor = otherLoad(() => reapedChildrenCpuMs() + cpuMs(nodes));
   const floor = await runtimeFloor(setUp.runtime as RuntimeName, settings.lagWrites);
   const floorOthers = duringFloor();
-  const [writer, ...readers] = setUp.servers;
   await writes(writer, WARM_UP);
   await sleep(200); // async sends may still be on their way
   await lagSamples(setUp);
