@@ -37,25 +37,10 @@ export class RecordSealer {
   }
 
   /**
-   * The bytes of the records holding `parts` back to back, in write order: each record's prefix,
-   * ciphertext pieces and tag as separate buffers, for the caller to join or gather.
+   * The records holding `parts` back to back, in write order, joined in one buffer as a socket
+   * writes them (each prefix written in place, no buffer per record).
    */
-  seal(parts: readonly Uint8Array[]): Uint8Array[] {
-    const pieces = this.#sealAll(parts);
-    const layout = this.#layout;
-    const records: Uint8Array[] = [];
-    for (let r = 0; r < layout.length; r += 2) {
-      const length = layout[r + 1];
-      records.push(Uint8Array.of(length >>> 8, length & 0xff));
-      const last = r + 2 < layout.length ? layout[r + 2] : pieces.length;
-      for (let i = layout[r]; i < last; i++) records.push(pieces[i]);
-    }
-    pieces.length = 0;
-    return records;
-  }
-
-  /** The same records joined in one buffer, as a socket writes them (no buffer per prefix). */
-  sealJoined(parts: readonly Uint8Array[]): Uint8Array {
+  seal(parts: readonly Uint8Array[]): Uint8Array {
     const pieces = this.#sealAll(parts);
     const layout = this.#layout;
     let total = 0;

@@ -161,7 +161,7 @@ export class SecureSocket implements StreamSocket {
 
   #flush(): void {
     const dones = this.#dones;
-    const joined = this.#sealer.sealJoined(this.#pending);
+    const joined = this.#sealer.seal(this.#pending);
     this.#pending.length = 0; // sealed: the array is reused (and `dones` only when empty)
     this.#pendingBytes = 0;
     if (dones.length > 0) this.#dones = [];
